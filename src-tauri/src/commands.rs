@@ -1,0 +1,100 @@
+//! Tauri commands: each one locks the state and calls one `gigafund::app` function.
+//! Errors reach the UI as `{code, message, problems}` (`gigafund::error::ErrorPayload`).
+
+use gigafund::app::{self, BidDetail, BidRow, DatabaseInfo, ProgrammeSummary, VerifyReport};
+use gigafund::error::{ErrorCode, ErrorPayload};
+use gigafund::model::Actor;
+use gigafund::store::Store;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tauri::State;
+
+/// The open database, or why none could be opened (shown by the UI, which then offers to
+/// pick another file).
+#[derive(Debug)]
+pub struct AppState {
+    store: Result<Store, ErrorPayload>,
+}
+
+type Shared<'a> = State<'a, Mutex<AppState>>;
+type CommandResult<T> = Result<T, ErrorPayload>;
+
+impl AppState {
+    /// `GIGAFUND_DB` if set (tests, several databases), else the platform data directory.
+    pub fn open_initial() -> AppState {
+        let path = match std::env::var_os("GIGAFUND_DB") {
+            Some(p) => Ok(PathBuf::from(p)),
+            None => app::default_database_path(),
+        };
+        AppState {
+            store: path
+                .and_then(|p| Store::open(&p))
+                .map_err(|e| e.to_payload()),
+        }
+    }
+}
+
+fn poisoned() -> ErrorPayload {
+    ErrorPayload {
+        code: ErrorCode::Internal,
+        message: "an earlier operation failed while holding the database; restart Gigafund".into(),
+        problems: Vec::new(),
+    }
+}
+
+/// Runs `f` with the open store, or returns why there is none.
+fn with_store<T>(
+    state: &Shared<'_>,
+    f: impl FnOnce(&mut Store) -> gigafund::Result<T>,
+) -> CommandResult<T> {
+    let mut guard = state.lock().map_err(|_| poisoned())?;
+    match &mut guard.store {
+        Ok(store) => f(store).map_err(|e| e.to_payload()),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+fn actor() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "desktop".into());
+    Actor::new(format!("desktop:{user}"), chrono::Utc::now())
+}
+
+#[tauri::command]
+pub fn database_info(state: Shared<'_>) -> CommandResult<DatabaseInfo> {
+    with_store(&state, |s| app::info(s))
+}
+
+/// Opens (or creates) the database at `path`, chosen by the user in a native dialog.
+#[tauri::command]
+pub fn open_database(state: Shared<'_>, path: String) -> CommandResult<DatabaseInfo> {
+    let store = Store::open(&PathBuf::from(&path)).map_err(|e| e.to_payload())?;
+    let info = app::info(&store).map_err(|e| e.to_payload())?;
+    let mut guard = state.lock().map_err(|_| poisoned())?;
+    guard.store = Ok(store);
+    Ok(info)
+}
+
+#[tauri::command]
+pub fn load_demo(state: Shared<'_>) -> CommandResult<ProgrammeSummary> {
+    with_store(&state, |s| app::load_demo(s, &actor(), None))
+}
+
+#[tauri::command]
+pub fn programme_summary(state: Shared<'_>) -> CommandResult<ProgrammeSummary> {
+    with_store(&state, |s| app::summary(s))
+}
+
+#[tauri::command]
+pub fn list_bids(state: Shared<'_>, call: Option<String>) -> CommandResult<Vec<BidRow>> {
+    with_store(&state, |s| app::bid_rows(s, call.as_deref()))
+}
+
+#[tauri::command]
+pub fn bid_detail(state: Shared<'_>, id: i64) -> CommandResult<BidDetail> {
+    with_store(&state, |s| app::bid_detail(s, id))
+}
+
+#[tauri::command]
+pub fn verify_database(state: Shared<'_>) -> CommandResult<VerifyReport> {
+    with_store(&state, |s| app::verify(s))
+}

@@ -1,0 +1,29 @@
+//! The Gigafund desktop shell. Commands are one-line wrappers over `gigafund::app`; the
+//! only state is the open database.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use std::sync::Mutex;
+
+fn main() {
+    let state = commands::AppState::open_initial();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(Mutex::new(state))
+        .invoke_handler(tauri::generate_handler![
+            commands::database_info,
+            commands::open_database,
+            commands::load_demo,
+            commands::programme_summary,
+            commands::list_bids,
+            commands::bid_detail,
+            commands::verify_database,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("gigafund-desktop: {e}");
+        std::process::exit(3);
+    }
+}

@@ -1,0 +1,417 @@
+//! The one service surface both front-ends call: the CLI (`src/main.rs`) and the Tauri
+//! commands (`src-tauri/`) are thin wrappers over these functions.
+
+use crate::countries::countries;
+use crate::demo::{self, DemoFiles};
+use crate::eligibility::{self, RuleOutcome};
+use crate::error::{Error, Result};
+use crate::ingest;
+use crate::model::{Accelerator, Actor, Bid, BidStatus, Call, CallKind, Eur, MemberRole};
+use crate::store::{self, Store, audit::ChainBreak};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+
+/// The version of this build of Gigafund.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Where the database lives when the user names none: the platform data directory.
+pub fn default_database_path() -> Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("eu", "Gigafund", "gigafund").ok_or_else(|| {
+        Error::Internal("no home directory: pass --db PATH to choose the database".into())
+    })?;
+    Ok(dirs.data_dir().join("gigafund.sqlite3"))
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct DatabaseInfo {
+    pub path: Option<String>,
+    pub schema_version: i64,
+    pub empty: bool,
+    pub app_version: String,
+}
+
+pub fn info(store: &Store) -> Result<DatabaseInfo> {
+    Ok(DatabaseInfo {
+        path: store.path().map(|p| p.display().to_string()),
+        schema_version: store.schema_version()?,
+        empty: store.is_empty()?,
+        app_version: VERSION.to_string(),
+    })
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CallSummary {
+    pub code: String,
+    pub kind: CallKind,
+    pub programme: String,
+    pub title: String,
+    pub budget: Eur,
+    pub opens: NaiveDate,
+    pub deadline: NaiveDate,
+    pub criteria: u32,
+    pub bids: u32,
+    pub eligible_bids: u32,
+    pub requested_eu: Eur,
+    pub requested_member_state: Eur,
+    /// Requested EU contribution of eligible bids, the figure compared with the budget.
+    pub requested_eu_eligible: Eur,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ProgrammeSummary {
+    pub calls: Vec<CallSummary>,
+    pub bids: u32,
+    pub organisations: u32,
+    pub countries: Vec<String>,
+    pub evaluators: u32,
+    pub declared_conflicts: u32,
+    pub budget_total: Eur,
+    pub requested_eu_total: Eur,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct BidRow {
+    pub id: i64,
+    pub call_code: String,
+    pub call_kind: CallKind,
+    pub acronym: String,
+    pub title: String,
+    pub consortium: String,
+    pub coordinator: String,
+    pub coordinator_country: String,
+    pub countries: Vec<String>,
+    pub members: u32,
+    pub status: BidStatus,
+    pub version: u32,
+    pub accelerator: String,
+    pub accelerators: u64,
+    pub it_mw: f64,
+    /// PUE weighted by each site's IT power.
+    pub pue: f64,
+    pub renewable_share: f64,
+    pub requested_eu: Eur,
+    pub requested_member_state: Eur,
+    pub capex_total: Eur,
+    pub eligible: bool,
+    pub failed_rules: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CountryPresence {
+    pub code: String,
+    pub name_en: String,
+    pub name_fr: String,
+    pub members: Vec<String>,
+    pub roles: Vec<MemberRole>,
+    pub sites: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct YearCosts {
+    pub year: i32,
+    pub capex: Eur,
+    pub opex: Eur,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct BidDetail {
+    pub bid: Bid,
+    pub call_title: String,
+    pub call_kind: CallKind,
+    pub eligible: bool,
+    pub eligibility: Vec<RuleOutcome>,
+    pub countries: Vec<CountryPresence>,
+    pub years: Vec<YearCosts>,
+    pub accelerator: Option<Accelerator>,
+    pub capex_total: Eur,
+    pub opex_total: Eur,
+    pub financing_total: Eur,
+    pub it_mw: f64,
+    pub pue: f64,
+}
+
+fn weighted_pue(bid: &Bid) -> f64 {
+    let mw = bid.it_mw();
+    if mw <= 0.0 {
+        return 0.0;
+    }
+    bid.sites.iter().map(|s| s.it_mw * s.pue).sum::<f64>() / mw
+}
+
+fn weighted_renewable(bid: &Bid) -> f64 {
+    let mw = bid.it_mw();
+    if mw <= 0.0 {
+        return 0.0;
+    }
+    bid.sites
+        .iter()
+        .map(|s| s.it_mw * s.renewable_share)
+        .sum::<f64>()
+        / mw
+}
+
+/// Calls and bids loaded once, with each bid's eligibility outcome.
+struct Programme {
+    calls: Vec<Call>,
+    bids: Vec<(Bid, Vec<RuleOutcome>)>,
+}
+
+fn programme(store: &Store) -> Result<Programme> {
+    let calls = store::calls::list(store.conn())?;
+    let by_code: BTreeMap<&str, &Call> = calls.iter().map(|c| (c.code.as_str(), c)).collect();
+    let countries = countries()?;
+    let mut bids = Vec::new();
+    for bid in store::bids::all(store.conn())? {
+        let call = by_code.get(bid.call_code.as_str()).ok_or_else(|| {
+            Error::Internal(format!(
+                "bid {} names a missing call {}",
+                bid.id, bid.call_code
+            ))
+        })?;
+        let outcomes = eligibility::check(call, &bid, countries);
+        bids.push((bid, outcomes));
+    }
+    Ok(Programme { calls, bids })
+}
+
+pub fn summary(store: &Store) -> Result<ProgrammeSummary> {
+    let p = programme(store)?;
+    let mut calls = Vec::new();
+    for c in &p.calls {
+        let bids: Vec<_> = p
+            .bids
+            .iter()
+            .filter(|(b, _)| b.call_code == c.code)
+            .collect();
+        let eligible: Vec<_> = bids
+            .iter()
+            .filter(|(_, o)| o.iter().all(|r| r.passed))
+            .collect();
+        calls.push(CallSummary {
+            code: c.code.clone(),
+            kind: c.kind,
+            programme: c.programme.clone(),
+            title: c.title.clone(),
+            budget: c.budget,
+            opens: c.opens,
+            deadline: c.deadline,
+            criteria: c.criteria.len() as u32,
+            bids: bids.len() as u32,
+            eligible_bids: eligible.len() as u32,
+            requested_eu: bids.iter().map(|(b, _)| b.requested_eu).sum(),
+            requested_member_state: bids.iter().map(|(b, _)| b.requested_member_state).sum(),
+            requested_eu_eligible: eligible.iter().map(|(b, _)| b.requested_eu).sum(),
+        });
+    }
+    let organisations = store::bids::organisations(store.conn())?;
+    let countries: BTreeSet<String> = organisations
+        .iter()
+        .map(|o| o.country.to_string())
+        .collect();
+    let conflicts = store::evaluation::conflicts(store.conn())?;
+    Ok(ProgrammeSummary {
+        bids: p.bids.len() as u32,
+        organisations: organisations.len() as u32,
+        countries: countries.into_iter().collect(),
+        evaluators: store::evaluation::evaluators(store.conn())?.len() as u32,
+        declared_conflicts: conflicts.len() as u32,
+        budget_total: calls.iter().map(|c| c.budget).sum(),
+        requested_eu_total: calls.iter().map(|c| c.requested_eu).sum(),
+        calls,
+    })
+}
+
+/// Bids of every call, or of one call.
+pub fn bid_rows(store: &Store, call: Option<&str>) -> Result<Vec<BidRow>> {
+    if let Some(code) = call {
+        store::calls::id_of(store.conn(), code)?;
+    }
+    let p = programme(store)?;
+    let kinds: BTreeMap<&str, CallKind> =
+        p.calls.iter().map(|c| (c.code.as_str(), c.kind)).collect();
+    Ok(p.bids
+        .iter()
+        .filter(|(b, _)| call.is_none_or(|c| b.call_code == c))
+        .map(|(b, outcomes)| {
+            let coordinator = b.coordinator();
+            let countries: BTreeSet<String> = b
+                .consortium
+                .members
+                .iter()
+                .map(|m| m.organisation.country.to_string())
+                .collect();
+            let first = b.hardware.iter().map(|h| h.generation).min().unwrap_or(1);
+            let accelerator: Vec<&str> = b
+                .hardware
+                .iter()
+                .filter(|h| h.generation == first)
+                .map(|h| h.accelerator.as_str())
+                .collect();
+            BidRow {
+                id: b.id,
+                call_code: b.call_code.clone(),
+                call_kind: kinds
+                    .get(b.call_code.as_str())
+                    .copied()
+                    .unwrap_or(CallKind::AiFactory),
+                acronym: b.acronym.clone(),
+                title: b.title.clone(),
+                consortium: b.consortium.name.clone(),
+                coordinator: coordinator
+                    .map(|m| m.organisation.name.clone())
+                    .unwrap_or_default(),
+                coordinator_country: coordinator
+                    .map(|m| m.organisation.country.to_string())
+                    .unwrap_or_default(),
+                countries: countries.into_iter().collect(),
+                members: b.consortium.members.len() as u32,
+                status: b.status,
+                version: b.version,
+                accelerator: accelerator.join(", "),
+                accelerators: b.initial_accelerators(),
+                it_mw: b.it_mw(),
+                pue: weighted_pue(b),
+                renewable_share: weighted_renewable(b),
+                requested_eu: b.requested_eu,
+                requested_member_state: b.requested_member_state,
+                capex_total: b.capex_total(),
+                eligible: outcomes.iter().all(|o| o.passed),
+                failed_rules: outcomes
+                    .iter()
+                    .filter(|o| !o.passed)
+                    .map(|o| o.code.clone())
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+pub fn bid_detail(store: &Store, id: i64) -> Result<BidDetail> {
+    let bid = store::bids::get(store.conn(), id)?;
+    let call = store::calls::by_code(store.conn(), &bid.call_code)?;
+    let countries = countries()?;
+    let eligibility = eligibility::check(&call, &bid, countries);
+
+    let mut presence: BTreeMap<String, CountryPresence> = BTreeMap::new();
+    let entry = |code: &str| -> CountryPresence {
+        let c = countries.get(code);
+        CountryPresence {
+            code: code.to_string(),
+            name_en: c.map(|c| c.en.clone()).unwrap_or_else(|| code.to_string()),
+            name_fr: c.map(|c| c.fr.clone()).unwrap_or_else(|| code.to_string()),
+            members: Vec::new(),
+            roles: Vec::new(),
+            sites: Vec::new(),
+        }
+    };
+    for m in &bid.consortium.members {
+        let code = m.organisation.country.to_string();
+        let e = presence.entry(code.clone()).or_insert_with(|| entry(&code));
+        e.members.push(m.organisation.name.clone());
+        if !e.roles.contains(&m.role) {
+            e.roles.push(m.role);
+        }
+    }
+    for s in &bid.sites {
+        let code = s.country.to_string();
+        let e = presence.entry(code.clone()).or_insert_with(|| entry(&code));
+        e.sites.push(s.name.clone());
+    }
+
+    let mut years: BTreeMap<i32, YearCosts> = BTreeMap::new();
+    for l in &bid.capex {
+        let y = years.entry(l.year).or_insert(YearCosts {
+            year: l.year,
+            capex: Eur::ZERO,
+            opex: Eur::ZERO,
+        });
+        y.capex = y.capex + l.amount;
+    }
+    for l in &bid.opex {
+        let y = years.entry(l.year).or_insert(YearCosts {
+            year: l.year,
+            capex: Eur::ZERO,
+            opex: Eur::ZERO,
+        });
+        y.opex = y.opex + l.amount;
+    }
+    let first = bid.hardware.iter().min_by_key(|h| h.generation);
+    let accelerator = match first {
+        Some(h) => store::benchmarks::get(store.conn(), &h.accelerator)?,
+        None => None,
+    };
+    Ok(BidDetail {
+        call_title: call.title.clone(),
+        call_kind: call.kind,
+        eligible: eligibility.iter().all(|o| o.passed),
+        eligibility,
+        countries: presence.into_values().collect(),
+        years: years.into_values().collect(),
+        accelerator,
+        capex_total: bid.capex_total(),
+        opex_total: bid.opex_total(),
+        financing_total: bid.financing.total(),
+        it_mw: bid.it_mw(),
+        pue: weighted_pue(&bid),
+        bid,
+    })
+}
+
+pub fn calls(store: &Store) -> Result<Vec<Call>> {
+    store::calls::list(store.conn())
+}
+
+pub fn call(store: &Store, code: &str) -> Result<Call> {
+    store::calls::by_code(store.conn(), code)
+}
+
+/// Imports a call template file; nothing is stored if it has a problem.
+pub fn import_call(store: &mut Store, actor: &Actor, path: &Path) -> Result<Call> {
+    let text = ingest::read_text(path)?;
+    let call = ingest::call_template::parse(&ingest::display_name(path), &text)?;
+    store.write(actor, |tx| store::calls::insert(tx, &call))?;
+    store::calls::by_code(store.conn(), &call.code)
+}
+
+/// Loads the demo programme (embedded, or from `root` when given) into an empty database.
+pub fn load_demo(
+    store: &mut Store,
+    actor: &Actor,
+    root: Option<&Path>,
+) -> Result<ProgrammeSummary> {
+    let files = match root {
+        Some(r) => DemoFiles::from_dir(r)?,
+        None => DemoFiles::embedded(),
+    };
+    demo::load(store, actor, &files)?;
+    summary(store)
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub schema_version: i64,
+    /// What `PRAGMA integrity_check` reported, when not "ok".
+    pub integrity: Vec<String>,
+    pub audit_entries: u32,
+    pub chain_break: Option<ChainBreak>,
+}
+
+/// Checks the database file and the audit chain.
+pub fn verify(store: &Store) -> Result<VerifyReport> {
+    let integrity = store.integrity_check()?;
+    let chain_break = store::audit::verify_chain(store.conn())?;
+    let audit_entries: u32 = store
+        .conn()
+        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+    Ok(VerifyReport {
+        ok: integrity.is_empty() && chain_break.is_none(),
+        schema_version: store.schema_version()?,
+        integrity,
+        audit_entries,
+        chain_break,
+    })
+}

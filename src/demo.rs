@@ -1,0 +1,174 @@
+//! The demo programme: the call templates and `sample-data/`, embedded in the binary so
+//! that the installed app can load it, or read from a directory.
+
+use crate::error::{Error, Problem, Result};
+use crate::ingest::{self, roster::DeclaredConflict};
+use crate::model::{Actor, Bid, Call, Conflict, ConflictSource, Evaluator};
+use crate::store::{self, Store};
+use include_dir::{Dir, include_dir};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+static CALLS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates/calls");
+static BIDS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/sample-data/bids");
+const EVALUATORS: &str = include_str!("../sample-data/evaluators.toml");
+const HARDWARE: &str = include_str!("../sample-data/benchmarks/hardware.csv");
+
+/// The demo's files as (name, text) pairs, sorted by name.
+#[derive(Clone, Debug)]
+pub struct DemoFiles {
+    pub calls: Vec<(String, String)>,
+    pub bids: Vec<(String, String)>,
+    pub evaluators: (String, String),
+    pub hardware: (String, String),
+}
+
+impl DemoFiles {
+    /// The files compiled into this build.
+    pub fn embedded() -> DemoFiles {
+        let toml_files = |dir: &Dir<'_>| {
+            let mut v: Vec<(String, String)> = dir
+                .files()
+                .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+                .filter_map(|f| {
+                    Some((
+                        f.path().file_name()?.to_string_lossy().into_owned(),
+                        f.contents_utf8()?.to_string(),
+                    ))
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        DemoFiles {
+            calls: toml_files(&CALLS),
+            bids: toml_files(&BIDS),
+            evaluators: ("evaluators.toml".into(), EVALUATORS.into()),
+            hardware: ("hardware.csv".into(), HARDWARE.into()),
+        }
+    }
+
+    /// Reads the same layout from disk: `root/templates/calls/*.toml`,
+    /// `root/sample-data/{bids/*.toml, evaluators.toml, benchmarks/hardware.csv}`.
+    pub fn from_dir(root: &Path) -> Result<DemoFiles> {
+        let toml_files = |dir: &Path| -> Result<Vec<(String, String)>> {
+            let mut v = Vec::new();
+            for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+                let path = entry.map_err(|e| Error::io(dir, e))?.path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    v.push((ingest::display_name(&path), ingest::read_text(&path)?));
+                }
+            }
+            v.sort();
+            Ok(v)
+        };
+        let sample = root.join("sample-data");
+        Ok(DemoFiles {
+            calls: toml_files(&root.join("templates/calls"))?,
+            bids: toml_files(&sample.join("bids"))?,
+            evaluators: (
+                "evaluators.toml".into(),
+                ingest::read_text(&sample.join("evaluators.toml"))?,
+            ),
+            hardware: (
+                "hardware.csv".into(),
+                ingest::read_text(&sample.join("benchmarks/hardware.csv"))?,
+            ),
+        })
+    }
+}
+
+/// Everything the demo holds, parsed and checked, before anything is stored.
+struct Parsed {
+    accelerators: Vec<crate::model::Accelerator>,
+    calls: Vec<Call>,
+    bids: Vec<Bid>,
+    evaluators: Vec<(Evaluator, Vec<DeclaredConflict>)>,
+}
+
+fn parse(files: &DemoFiles) -> Result<Parsed> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut keep = |r: Result<()>| -> Result<()> {
+        match r {
+            Err(Error::Invalid(p)) => {
+                problems.extend(p);
+                Ok(())
+            }
+            other => other,
+        }
+    };
+    let mut accelerators = Vec::new();
+    keep(ingest::hardware::parse(&files.hardware.0, &files.hardware.1).map(|a| accelerators = a))?;
+    let known: HashSet<String> = accelerators.iter().map(|a| a.key.clone()).collect();
+    let mut calls = Vec::new();
+    for (name, text) in &files.calls {
+        keep(ingest::call_template::parse(name, text).map(|c| calls.push(c)))?;
+    }
+    let mut bids = Vec::new();
+    for (name, text) in &files.bids {
+        keep(ingest::bid_file::parse(name, text, &known).map(|b| bids.push(b)))?;
+    }
+    let mut evaluators = Vec::new();
+    keep(ingest::roster::parse(&files.evaluators.0, &files.evaluators.1).map(|e| evaluators = e))?;
+    if problems.is_empty() {
+        Ok(Parsed {
+            accelerators,
+            calls,
+            bids,
+            evaluators,
+        })
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// Loads the demo programme into an empty database, in one transaction.
+pub fn load(store: &mut Store, actor: &Actor, files: &DemoFiles) -> Result<()> {
+    if !store.is_empty()? {
+        return Err(Error::Conflict(
+            "the database already holds calls: the demo programme loads only into an empty database".into(),
+        ));
+    }
+    let parsed = parse(files)?;
+    store.write(actor, |tx| {
+        for a in &parsed.accelerators {
+            store::benchmarks::upsert_accelerator(tx, a)?;
+        }
+        for c in &parsed.calls {
+            store::calls::insert(tx, c)?;
+        }
+        let mut bid_ids = HashMap::new();
+        for b in &parsed.bids {
+            let id = store::bids::insert(tx, b)?;
+            bid_ids.insert((b.call_code.clone(), b.acronym.clone()), id);
+        }
+        for (e, declared) in &parsed.evaluators {
+            let evaluator_id = store::evaluation::insert_evaluator(tx, e)?;
+            for d in declared {
+                let bid_id = bid_ids
+                    .get(&(d.call_code.clone(), d.acronym.clone()))
+                    .copied()
+                    .ok_or_else(|| Error::NotFound {
+                        kind: "bid",
+                        key: format!(
+                            "{}/{} (declared conflict of {})",
+                            d.call_code, d.acronym, e.name
+                        ),
+                    })?;
+                store::evaluation::insert_conflict(
+                    tx,
+                    &Conflict {
+                        id: 0,
+                        evaluator_id,
+                        bid_id: Some(bid_id),
+                        organisation_id: None,
+                        kind: d.kind,
+                        source: ConflictSource::Declared,
+                        note: d.note.clone(),
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,192 @@
+//! The library's error type. Every error says what went wrong and, for bad input, where.
+
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+use ts_rs::TS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in a user's file a problem was found. Fields that do not apply are `None`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+pub struct Location {
+    pub file: Option<String>,
+    /// Sheet of a workbook, or table of a TOML document (e.g. `bid.sites[2]`).
+    pub sheet: Option<String>,
+    /// Cell reference (`C7`) or line number (`line 12`).
+    pub cell: Option<String>,
+    pub field: Option<String>,
+}
+
+impl Location {
+    pub fn file(file: impl Into<String>) -> Location {
+        Location {
+            file: Some(file.into()),
+            ..Location::default()
+        }
+    }
+
+    pub fn with_sheet(mut self, sheet: impl Into<String>) -> Location {
+        self.sheet = Some(sheet.into());
+        self
+    }
+
+    pub fn with_cell(mut self, cell: impl Into<String>) -> Location {
+        self.cell = Some(cell.into());
+        self
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Location {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// `file · sheet · cell · field`, leaving out what is unknown.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<&str> = [&self.file, &self.sheet, &self.cell, &self.field]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        f.write_str(&parts.join(" · "))
+    }
+}
+
+/// One rule broken by one value of the user's input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+pub struct Problem {
+    pub location: Location,
+    /// The rule, in words a user can act on ("PUE must be between 1.0 and 3.0").
+    pub rule: String,
+    /// What was found instead, when it helps.
+    pub found: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.rule)?;
+        if let Some(found) = &self.found {
+            write!(f, " (found: {found})")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input broke one or more rules; nothing was stored.
+    #[error("{}", problems_summary(.0))]
+    Invalid(Vec<Problem>),
+    /// A named thing does not exist.
+    #[error("{kind} '{key}' not found")]
+    NotFound { kind: &'static str, key: String },
+    /// An operation that would overwrite or conflict with stored data.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database was written by a newer Gigafund; it was not touched.
+    #[error(
+        "{path} was written by a newer Gigafund (schema version {found}; this version \
+         understands up to {supported}). It was not changed: open it with a newer Gigafund."
+    )]
+    NewerDatabase {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    /// The file is not a Gigafund database.
+    #[error("{path} is not a Gigafund database: {reason}")]
+    NotADatabase { path: PathBuf, reason: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A bug or a broken invariant: not the user's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn problems_summary(problems: &[Problem]) -> String {
+    match problems {
+        [one] => one.to_string(),
+        many => {
+            let mut s = format!("{} problems:", many.len());
+            for p in many {
+                s.push_str("\n  ");
+                s.push_str(&p.to_string());
+            }
+            s
+        }
+    }
+}
+
+impl Error {
+    pub fn invalid(location: Location, rule: impl Into<String>, found: Option<String>) -> Error {
+        Error::Invalid(vec![Problem {
+            location,
+            rule: rule.into(),
+            found,
+        }])
+    }
+
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The machine-readable code the UI and `--json` consumers receive.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Invalid(_) => ErrorCode::Validation,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Conflict(_) => ErrorCode::Conflict,
+            Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
+            Error::NotADatabase { .. } => ErrorCode::NotADatabase,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::Database(_) | Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Exit code of the CLI contract: 1 refused input, 3 internal error.
+    pub fn exit_code(&self) -> i32 {
+        match self.code() {
+            ErrorCode::Internal => 3,
+            _ => 1,
+        }
+    }
+
+    pub fn to_payload(&self) -> ErrorPayload {
+        ErrorPayload {
+            code: self.code(),
+            message: self.to_string(),
+            problems: match self {
+                Error::Invalid(p) => p.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+pub enum ErrorCode {
+    Validation,
+    NotFound,
+    Conflict,
+    NewerDatabase,
+    NotADatabase,
+    Io,
+    Internal,
+}
+
+/// What the UI and `--json` consumers receive for an error: `{code, message, problems}`.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ErrorPayload {
+    pub code: ErrorCode,
+    pub message: String,
+    pub problems: Vec<Problem>,
+}

@@ -1,0 +1,16 @@
+//! Gigafund: offline evaluation and financing of EU AI-infrastructure funding calls.
+//!
+//! The library holds all domain logic; the CLI (`src/main.rs`) and the desktop shell
+//! (`src-tauri/`) call [`app`], the one service surface.
+
+pub mod app;
+pub mod bindings;
+pub mod countries;
+pub mod demo;
+pub mod eligibility;
+pub mod error;
+pub mod ingest;
+pub mod model;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,169 @@
+//! Calls with their criteria and eligibility rules.
+
+use super::{Tx, enum_from_text, enum_text, from_json, to_json};
+use crate::error::{Error, Result};
+use crate::model::{Call, Criterion, EligibilityRule, EvaluationSettings};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Stores a new call; refuses a code already in use.
+pub fn insert(tx: &mut Tx<'_>, call: &Call) -> Result<i64> {
+    let exists: Option<i64> = tx
+        .conn()
+        .query_row("SELECT id FROM calls WHERE code = ?1", [&call.code], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if exists.is_some() {
+        return Err(Error::Conflict(format!(
+            "a call with code '{}' is already in the database",
+            call.code
+        )));
+    }
+    let s = &call.settings;
+    tx.conn().execute(
+        "INSERT INTO calls (code, kind, programme, title, budget_cents, opens, deadline,
+            scale_min, scale_max, step, min_evaluators, overall_threshold, min_comment_chars,
+            tie_break, budget_line)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            call.code,
+            enum_text(&call.kind)?,
+            call.programme,
+            call.title,
+            call.budget.cents(),
+            call.opens.to_string(),
+            call.deadline.to_string(),
+            s.scale_min,
+            s.scale_max,
+            s.step,
+            s.min_evaluators_per_bid,
+            s.overall_threshold,
+            s.min_comment_chars,
+            to_json(&s.tie_break)?,
+            enum_text(&s.budget_line)?,
+        ],
+    )?;
+    let id = tx.conn().last_insert_rowid();
+    for c in &call.criteria {
+        tx.conn().execute(
+            "INSERT INTO criteria (call_id, code, name, description, weight, threshold, position)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                c.code,
+                c.name,
+                c.description,
+                c.weight,
+                c.threshold,
+                c.position
+            ],
+        )?;
+    }
+    for (i, r) in call.eligibility.iter().enumerate() {
+        tx.conn().execute(
+            "INSERT INTO eligibility_rules (call_id, position, code, description, rule)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, i as i64, r.code, r.description, to_json(&r.check)?],
+        )?;
+    }
+    let stored = Call { id, ..call.clone() };
+    tx.audit::<(), _>("call.import", "call", &call.code, None, Some(&stored))?;
+    Ok(id)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<Call>> {
+    let mut stmt = conn.prepare("SELECT code FROM calls ORDER BY deadline, code")?;
+    let codes = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    codes.iter().map(|c| by_code(conn, c)).collect()
+}
+
+pub fn by_code(conn: &Connection, code: &str) -> Result<Call> {
+    let call = conn
+        .query_row(
+            "SELECT id, code, kind, programme, title, budget_cents, opens, deadline,
+                    scale_min, scale_max, step, min_evaluators, overall_threshold,
+                    min_comment_chars, tie_break, budget_line
+             FROM calls WHERE code = ?1",
+            [code],
+            |r| {
+                Ok(Call {
+                    id: r.get(0)?,
+                    code: r.get(1)?,
+                    kind: enum_from_text(2, r.get(2)?)?,
+                    programme: r.get(3)?,
+                    title: r.get(4)?,
+                    budget: crate::model::Eur(r.get(5)?),
+                    opens: date(6, r.get(6)?)?,
+                    deadline: date(7, r.get(7)?)?,
+                    settings: EvaluationSettings {
+                        scale_min: r.get(8)?,
+                        scale_max: r.get(9)?,
+                        step: r.get(10)?,
+                        min_evaluators_per_bid: r.get(11)?,
+                        overall_threshold: r.get(12)?,
+                        min_comment_chars: r.get(13)?,
+                        tie_break: from_json(14, &r.get::<_, String>(14)?)?,
+                        budget_line: enum_from_text(15, r.get(15)?)?,
+                    },
+                    criteria: Vec::new(),
+                    eligibility: Vec::new(),
+                })
+            },
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            kind: "call",
+            key: code.to_string(),
+        })?;
+    let mut stmt = conn.prepare(
+        "SELECT code, name, description, weight, threshold, position
+         FROM criteria WHERE call_id = ?1 ORDER BY position",
+    )?;
+    let criteria = stmt
+        .query_map([call.id], |r| {
+            Ok(Criterion {
+                code: r.get(0)?,
+                name: r.get(1)?,
+                description: r.get(2)?,
+                weight: r.get(3)?,
+                threshold: r.get(4)?,
+                position: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT code, description, rule FROM eligibility_rules WHERE call_id = ?1 ORDER BY position",
+    )?;
+    let eligibility = stmt
+        .query_map([call.id], |r| {
+            Ok(EligibilityRule {
+                code: r.get(0)?,
+                description: r.get(1)?,
+                check: from_json(2, &r.get::<_, String>(2)?)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Call {
+        criteria,
+        eligibility,
+        ..call
+    })
+}
+
+pub(crate) fn date(column: usize, text: String) -> rusqlite::Result<NaiveDate> {
+    text.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+pub(crate) fn id_of(conn: &Connection, code: &str) -> Result<i64> {
+    conn.query_row("SELECT id FROM calls WHERE code = ?1", [code], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            kind: "call",
+            key: code.to_string(),
+        })
+}
