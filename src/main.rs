@@ -365,8 +365,8 @@ fn print_call(out: &mut dyn Write, c: &Call) -> std::io::Result<()> {
 fn print_bids(out: &mut dyn Write, rows: &[BidRow]) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:>4} {:<22} {:<12} {:<10} {:>9} {:>7} {:>12} {}",
-        "ID", "CALL", "ACRONYM", "HARDWARE", "COUNT", "IT MW", "REQ. EU", "ELIGIBILITY"
+        "{:>4} {:<22} {:<12} {:<10} {:>9} {:>7} {:>12} ELIGIBILITY",
+        "ID", "CALL", "ACRONYM", "HARDWARE", "COUNT", "IT MW", "REQ. EU"
     )?;
     for r in rows {
         let eligibility = if r.eligible {
