@@ -29,8 +29,30 @@ pub fn check(call: &Call, bid: &Bid, countries: &Countries) -> Vec<RuleOutcome> 
         .collect()
 }
 
+/// "EU Member States or EuroHPC Participating States" for `["eu", "eurohpc"]`.
 fn groups_text(groups: &[String]) -> String {
-    groups.join(" or ")
+    let names: Vec<&str> = groups
+        .iter()
+        .map(|g| match g.as_str() {
+            "eu" => "EU Member States",
+            "eurohpc" => "EuroHPC Participating States",
+            other => other,
+        })
+        .collect();
+    names.join(" or ")
+}
+
+/// 105,000: counts as people read them.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn apply(check: &EligibilityCheck, bid: &Bid, countries: &Countries) -> (bool, String) {
@@ -40,7 +62,9 @@ fn apply(check: &EligibilityCheck, bid: &Bid, countries: &Countries) -> (bool, S
             (
                 n > *value,
                 format!(
-                    "{n} accelerators in the initial installation (more than {value} required)"
+                    "{} accelerators in the initial installation (more than {} required)",
+                    count(n),
+                    count(*value)
                 ),
             )
         }
@@ -48,7 +72,11 @@ fn apply(check: &EligibilityCheck, bid: &Bid, countries: &Countries) -> (bool, S
             let n = bid.initial_accelerators();
             (
                 n >= *value,
-                format!("{n} accelerators in the initial installation (at least {value} required)"),
+                format!(
+                    "{} accelerators in the initial installation (at least {} required)",
+                    count(n),
+                    count(*value)
+                ),
             )
         }
         EligibilityCheck::SitesIn { groups } => {

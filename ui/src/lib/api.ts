@@ -1,0 +1,62 @@
+// The only module that talks to Tauri. Every backend call goes through here, typed with
+// the bindings generated from the Rust types (bindings.ts).
+import { invoke } from "@tauri-apps/api/core";
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
+import type {
+  BidDetail,
+  BidRow,
+  DatabaseInfo,
+  ErrorCode,
+  ErrorPayload,
+  Problem,
+  ProgrammeSummary,
+  VerifyReport,
+} from "./bindings";
+
+/** A backend error as the UI shows it: a code to branch on and a message for people. */
+export class ApiError extends Error {
+  readonly code: ErrorCode | "Ipc";
+  readonly problems: Problem[];
+
+  constructor(payload: ErrorPayload | { code: "Ipc"; message: string; problems: Problem[] }) {
+    super(payload.message);
+    this.code = payload.code;
+    this.problems = payload.problems;
+  }
+}
+
+function isPayload(e: unknown): e is ErrorPayload {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isPayload(e)) throw new ApiError({ ...e, problems: e.problems ?? [] });
+    throw new ApiError({ code: "Ipc", message: String(e), problems: [] });
+  }
+}
+
+export const api = {
+  databaseInfo: () => call<DatabaseInfo>("database_info"),
+  openDatabase: (path: string) => call<DatabaseInfo>("open_database", { path }),
+  loadDemo: () => call<ProgrammeSummary>("load_demo"),
+  programmeSummary: () => call<ProgrammeSummary>("programme_summary"),
+  listBids: (callCode: string | null = null) => call<BidRow[]>("list_bids", { call: callCode }),
+  bidDetail: (id: number) => call<BidDetail>("bid_detail", { id }),
+  verifyDatabase: () => call<VerifyReport>("verify_database"),
+};
+
+const databaseFilters = [{ name: "Gigafund database", extensions: ["sqlite3", "sqlite", "db"] }];
+
+/** Native dialog: an existing database to open, or null when the user cancels. */
+export async function pickDatabase(title: string): Promise<string | null> {
+  const chosen = await openDialog({ title, multiple: false, directory: false, filters: databaseFilters });
+  return typeof chosen === "string" ? chosen : null;
+}
+
+/** Native dialog: where to create a new database, or null when the user cancels. */
+export async function pickNewDatabase(title: string): Promise<string | null> {
+  return await saveDialog({ title, defaultPath: "gigafund.sqlite3", filters: databaseFilters });
+}

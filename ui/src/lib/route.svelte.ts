@@ -1,0 +1,45 @@
+// Hash routes, so that the browser's back/forward (Alt+←/→) move between views.
+export type Route =
+  | { view: "dashboard" }
+  | { view: "bids"; call: string | null }
+  | { view: "bid"; id: number };
+
+export function parse(hash: string): Route {
+  const [path = "", query = ""] = hash.replace(/^#/, "").split("?");
+  const parts = path.split("/").filter(Boolean);
+  if (parts[0] === "bids") {
+    const call = new URLSearchParams(query).get("call");
+    return { view: "bids", call };
+  }
+  if (parts[0] === "bid" && parts[1] && /^\d+$/.test(parts[1])) {
+    return { view: "bid", id: Number(parts[1]) };
+  }
+  return { view: "dashboard" };
+}
+
+export function href(route: Route): string {
+  switch (route.view) {
+    case "dashboard":
+      return "#/";
+    case "bids":
+      return route.call ? `#/bids?call=${encodeURIComponent(route.call)}` : "#/bids";
+    case "bid":
+      return `#/bid/${route.id}`;
+  }
+}
+
+class Router {
+  current = $state<Route>(parse(globalThis.location?.hash ?? ""));
+
+  constructor() {
+    globalThis.addEventListener?.("hashchange", () => {
+      this.current = parse(location.hash);
+    });
+  }
+
+  go(route: Route) {
+    location.hash = href(route);
+  }
+}
+
+export const router = new Router();

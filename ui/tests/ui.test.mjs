@@ -1,0 +1,219 @@
+// The UI in a real headless Chromium, against a mock backend that serves data produced by
+// the real `gigafund --json` CLI on the demo programme.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer } from "vite";
+import { chromium } from "playwright-core";
+
+const uiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const shots = join(uiDir, "test-results");
+const bin =
+  process.env.GIGAFUND_BIN ??
+  join(process.env.CARGO_TARGET_DIR ?? join(uiDir, "..", "target"), "debug", "gigafund");
+
+let server;
+let browser;
+let baseUrl;
+let fixtures;
+let tmp;
+
+function cli(db, ...args) {
+  const out = execFileSync(bin, ["--db", db, "--json", ...args], { encoding: "utf8" });
+  return JSON.parse(out);
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "gigafund-ui-"));
+  mkdirSync(shots, { recursive: true });
+  const db = join(tmp, "demo.sqlite3");
+  const summary = cli(db, "demo");
+  const bids = cli(db, "bid", "list");
+  const details = Object.fromEntries(bids.map((b) => [String(b.id), cli(db, "bid", "show", String(b.id))]));
+  const info = cli(db, "init");
+  const emptyInfo = cli(join(tmp, "empty.sqlite3"), "init");
+  fixtures = { info, emptyInfo, summary, bids, details };
+
+  server = await createServer({
+    root: uiDir,
+    logLevel: "error",
+    server: { port: 0, strictPort: false, host: "127.0.0.1" },
+  });
+  await server.listen();
+  baseUrl = server.resolvedUrls.local[0];
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A fresh page on mock.html with the given fixtures; `requests` collects every URL asked for. */
+async function open(fx = {}, lang = "en", hash = "#/") {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
+  const page = await context.newPage();
+  const requests = [];
+  page.on("request", (r) => requests.push(r.url()));
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  await page.addInitScript(
+    ([f, l]) => {
+      window.__GIGAFUND_FIXTURES__ = f;
+      localStorage.setItem("gigafund.lang", l);
+    },
+    [{ ...fixtures, ...fx }, lang],
+  );
+  await page.goto(`${baseUrl}mock.html${hash}`);
+  return { page, context, requests, pageErrors };
+}
+
+const byRequested = (a, b) => b.requested_eu - a.requested_eu || a.acronym.localeCompare(b.acronym);
+
+test("the dashboard shows every call with its budget and requested total", async () => {
+  const { page, context, requests, pageErrors } = await open();
+  const cards = page.getByTestId("call-card");
+  await cards.first().waitFor();
+  assert.equal(await cards.count(), fixtures.summary.calls.length);
+  assert.equal(await page.getByTestId("kpi-bids").textContent(), String(fixtures.summary.bids));
+  const gf = page.locator('[data-testid=call-card][data-code="INVESTAI-AIGF-2026"]');
+  assert.equal(await gf.getByTestId("budget").textContent(), "€5,000,000,000");
+  assert.match(await gf.textContent(), /oversubscribed/, "the gigafactory call asks for more than its budget");
+  await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
+  const foreign = requests.filter((u) => !u.startsWith(baseUrl));
+  assert.deepEqual(foreign, [], "the UI asks nothing of any other host");
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("the bids table sorts by a column and filters by text, call and eligibility", async () => {
+  const { page, context } = await open({}, "en", "#/bids");
+  const rows = page.locator("[data-testid=bids-table] tbody tr[data-acronym]");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), fixtures.bids.length);
+
+  await page.locator("button[data-sort=requested_eu]").click();
+  const desc = [...fixtures.bids].sort(byRequested).map((b) => b.acronym);
+  assert.equal(await rows.first().getAttribute("data-acronym"), desc[0], "largest request first");
+  assert.equal(
+    await page.locator("th:has(button[data-sort=requested_eu])").getAttribute("aria-sort"),
+    "descending",
+  );
+  await page.locator("button[data-sort=requested_eu]").click();
+  assert.equal(await rows.first().getAttribute("data-acronym"), desc[desc.length - 1], "then smallest first");
+
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "filter");
+  await page.keyboard.type("baltic");
+  assert.deepEqual(await rows.evaluateAll((r) => r.map((x) => x.dataset.acronym)), ["BALTIC-AIF"]);
+  await page.getByTestId("filter").fill("");
+
+  await page.getByTestId("call-filter").selectOption("EUROHPC-AIFA-2026-01");
+  const antennas = fixtures.bids.filter((b) => b.call_code === "EUROHPC-AIFA-2026-01").length;
+  assert.equal(await rows.count(), antennas);
+  await page.getByTestId("call-filter").selectOption("");
+
+  await page.getByTestId("eligibility-filter").selectOption("ineligible");
+  const ineligible = fixtures.bids.filter((b) => !b.eligible).map((b) => b.acronym).sort();
+  assert.ok(ineligible.includes("THAMES-GF"));
+  assert.deepEqual((await rows.evaluateAll((r) => r.map((x) => x.dataset.acronym))).sort(), ineligible);
+  await page.screenshot({ path: join(shots, "bids-ineligible.png"), fullPage: true });
+  await context.close();
+});
+
+test("keyboard: arrows move between rows, Enter opens a bid, Escape goes back", async () => {
+  const { page, context } = await open({}, "en", "#/bids");
+  const rows = page.locator("[data-testid=bids-table] tbody tr[data-acronym]");
+  await rows.first().waitFor();
+  await rows.first().focus();
+  await page.keyboard.press("ArrowDown");
+  const second = await rows.nth(1).getAttribute("data-acronym");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("bid-acronym").waitFor();
+  assert.equal(await page.getByTestId("bid-acronym").textContent(), second);
+  await page.keyboard.press("Escape");
+  await rows.first().waitFor();
+  assert.match(page.url(), /#\/bids$/);
+  await context.close();
+});
+
+test("a bid's detail shows the failed eligibility rule with its data and the consortium by country", async () => {
+  const thames = fixtures.bids.find((b) => b.acronym === "THAMES-GF");
+  const { page, context } = await open({}, "en", `#/bid/${thames.id}`);
+  await page.getByTestId("bid-acronym").waitFor();
+  assert.equal(await page.getByTestId("eligibility-badge").textContent().then((t) => t.trim()), "Ineligible");
+  const site = page.locator("[data-testid=rules] li.fail", { hasText: "SITE" });
+  assert.match(await site.textContent(), /Thurrock is in GB/);
+  assert.match(await page.getByTestId("countries").textContent(), /United Kingdom/);
+  assert.match(await page.getByTestId("financing").textContent(), /€1,200,000,000/);
+  await page.screenshot({ path: join(shots, "bid-thames.png"), fullPage: true });
+  await context.close();
+});
+
+test("in French, texts, euros and country names follow the language", async () => {
+  const { page, context } = await open({}, "fr");
+  await page.getByTestId("call-card").first().waitFor();
+  assert.equal(await page.locator("h1").textContent(), "Vue d’ensemble du programme");
+  const budget = await page
+    .locator('[data-testid=call-card][data-code="INVESTAI-AIGF-2026"]')
+    .getByTestId("budget")
+    .textContent();
+  assert.match(budget, /^5\s000\s000\s000\s€$/u, `French euro format, got ${budget}`);
+  const thames = fixtures.bids.find((b) => b.acronym === "THAMES-GF");
+  await page.goto(`${baseUrl}mock.html#/bid/${thames.id}`);
+  await page.getByTestId("bid-acronym").waitFor();
+  assert.match(await page.getByTestId("countries").textContent(), /Royaume-Uni/);
+  assert.equal(await page.getByTestId("eligibility-badge").textContent().then((t) => t.trim()), "Inéligible");
+
+  // Switching back to English from the sidebar applies at once.
+  await page.getByTestId("lang").selectOption("en");
+  assert.equal(await page.getByTestId("eligibility-badge").textContent().then((t) => t.trim()), "Ineligible");
+  await context.close();
+});
+
+test("a backend error reaches the user with its code and message", async () => {
+  const { page, context } = await open({}, "en", "#/bid/999999");
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.equal(await alert.getAttribute("data-code"), "NotFound");
+  assert.match(await alert.textContent(), /bid '999999' not found/);
+  await page.getByRole("button", { name: "Dismiss" }).click();
+  assert.equal(await page.getByRole("alert").count(), 0);
+  await context.close();
+
+  const failing = await open({
+    failures: { programme_summary: { code: "Internal", message: "database error: disk I/O error", problems: [] } },
+  });
+  await failing.page.getByRole("alert").waitFor();
+  assert.match(await failing.page.getByRole("alert").textContent(), /disk I\/O error/);
+  await failing.context.close();
+});
+
+test("on first run an empty database offers the demo programme", async () => {
+  const { page, context } = await open({ info: fixtures.emptyInfo, demo: { info: fixtures.info } });
+  await page.getByTestId("first-run").waitFor();
+  await page.screenshot({ path: join(shots, "first-run.png") });
+  await page.getByRole("button", { name: "Load the demo programme" }).click();
+  await page.getByTestId("call-card").first().waitFor();
+  const calls = await page.evaluate(() => window.__GIGAFUND_CALLS__.map((c) => c.cmd));
+  assert.ok(calls.includes("load_demo"), `load_demo was called: ${calls}`);
+  assert.equal(await page.getByTestId("call-card").count(), fixtures.summary.calls.length);
+  await context.close();
+});
