@@ -9,10 +9,12 @@ Every figure is illustrative; sample-data/README.md says where each range comes 
 
 import math
 import random
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "sample-data"
+# An optional argument writes elsewhere (the tests compare that with the committed files).
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "sample-data"
 rng = random.Random(20260630)
 
 GF = "INVESTAI-AIGF-2026"
