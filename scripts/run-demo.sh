@@ -6,13 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
-if [ -z "${CARGO_TARGET_DIR:-}" ]; then
-  if mkdir -p /var/cache/gigafund/target 2>/dev/null && [ -w /var/cache/gigafund/target ]; then
-    export CARGO_TARGET_DIR=/var/cache/gigafund/target
-  else
-    export CARGO_TARGET_DIR="$PWD/target"
-  fi
-fi
+source scripts/target-dir.sh
 
 echo "==> building the UI and the app (first build: ~10 minutes on 2 cores)"
 (cd ui && npm run --silent build)

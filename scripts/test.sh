@@ -6,14 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
-# A target directory outside the clone keeps builds warm between clones (CI, worktrees).
-if [ -z "${CARGO_TARGET_DIR:-}" ]; then
-  if mkdir -p /var/cache/gigafund/target 2>/dev/null && [ -w /var/cache/gigafund/target ]; then
-    export CARGO_TARGET_DIR=/var/cache/gigafund/target
-  else
-    export CARGO_TARGET_DIR="$PWD/target"
-  fi
-fi
+source scripts/target-dir.sh
 export GIGAFUND_BIN="$CARGO_TARGET_DIR/debug/gigafund"
 export GIGAFUND_APP="$CARGO_TARGET_DIR/debug/gigafund-desktop"
 
