@@ -1,12 +1,21 @@
 //! The one service surface both front-ends call: the CLI (`src/main.rs`) and the Tauri
 //! commands (`src-tauri/`) are thin wrappers over these functions.
 
+use crate::compute::{
+    self,
+    estimate::{Estimate, EstimateParams},
+    relative::{InferenceTable, RelativeTable},
+    scaling::ScalingFit,
+};
 use crate::countries::countries;
 use crate::demo::{self, DemoFiles};
 use crate::eligibility::{self, RuleOutcome};
 use crate::error::{Error, Result};
 use crate::ingest;
-use crate::model::{Accelerator, Actor, Bid, BidStatus, Call, CallKind, Eur, MemberRole};
+use crate::model::{
+    Accelerator, Actor, BenchmarkRun, BenchmarkSuite, Bid, BidStatus, Call, CallKind, Eur,
+    MemberRole,
+};
 use crate::store::{self, Store, audit::ChainBreak};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -414,4 +423,336 @@ pub fn verify(store: &Store) -> Result<VerifyReport> {
         audit_entries,
         chain_break,
     })
+}
+
+// ---------------------------------------------------------------------------------------
+// Benchmarks and compute per euro
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ExcludedRow {
+    pub line: u32,
+    pub accelerator: String,
+    pub benchmark: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct FileImport {
+    pub file: String,
+    /// `hardware`, `training` or `inference`.
+    pub kind: String,
+    pub rows: u32,
+    /// Rows (or accelerators) that were not in the database before.
+    pub new: u32,
+    pub excluded: Vec<ExcludedRow>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct BenchImport {
+    pub files: Vec<FileImport>,
+}
+
+/// Imports benchmark files (all or nothing). Hardware files go first so that runs of the
+/// accelerators they list count as known.
+pub fn import_benchmarks(
+    store: &mut Store,
+    actor: &Actor,
+    files: &[(String, String)],
+) -> Result<BenchImport> {
+    use crate::ingest::benchmarks::{self, BenchmarkFile};
+    let mut known: std::collections::HashSet<String> =
+        store::benchmarks::accelerators(store.conn())?
+            .into_iter()
+            .map(|a| a.key)
+            .collect();
+    let mut order: Vec<&(String, String)> = files.iter().collect();
+    order.sort_by_key(|(_, text)| {
+        !text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("epoch_hardware_name")
+    });
+    let mut parsed = Vec::new();
+    let mut problems = Vec::new();
+    for (name, text) in order {
+        match benchmarks::parse(name, text, &known) {
+            Ok(f) => {
+                if let BenchmarkFile::Hardware(accs) = &f {
+                    known.extend(accs.iter().map(|a| a.key.clone()));
+                }
+                parsed.push((name.clone(), f));
+            }
+            Err(Error::Invalid(p)) => problems.extend(p),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    store.write(actor, |tx| {
+        let mut out = Vec::new();
+        for (name, f) in &parsed {
+            out.push(match f {
+                BenchmarkFile::Hardware(accs) => {
+                    let mut new = 0;
+                    for a in accs {
+                        new += u32::from(store::benchmarks::upsert_accelerator(tx, a)?);
+                    }
+                    FileImport {
+                        file: name.clone(),
+                        kind: "hardware".into(),
+                        rows: accs.len() as u32,
+                        new,
+                        excluded: Vec::new(),
+                    }
+                }
+                BenchmarkFile::Runs(suite, runs) => {
+                    let new = store::benchmarks::insert_runs(tx, runs)? as u32;
+                    FileImport {
+                        file: name.clone(),
+                        kind: crate::store::enum_text(suite)?,
+                        rows: runs.len() as u32,
+                        new,
+                        excluded: runs
+                            .iter()
+                            .filter_map(|r| {
+                                r.excluded_reason.as_ref().map(|reason| ExcludedRow {
+                                    line: r.line,
+                                    accelerator: r.accelerator.clone(),
+                                    benchmark: r.benchmark.clone(),
+                                    reason: reason.clone(),
+                                })
+                            })
+                            .collect(),
+                    }
+                }
+            });
+        }
+        Ok(BenchImport { files: out })
+    })
+}
+
+/// Reads benchmark files from disk and imports them.
+pub fn import_benchmark_files(
+    store: &mut Store,
+    actor: &Actor,
+    paths: &[PathBuf],
+) -> Result<BenchImport> {
+    let files = paths
+        .iter()
+        .map(|p| Ok((ingest::display_name(p), ingest::read_text(p)?)))
+        .collect::<Result<Vec<_>>>()?;
+    import_benchmarks(store, actor, &files)
+}
+
+pub fn compute_relative(
+    store: &Store,
+    round: &str,
+    benchmark: &str,
+    count: u32,
+) -> Result<RelativeTable> {
+    let runs = store::benchmarks::runs(store.conn(), BenchmarkSuite::Training, true)?;
+    compute::relative::relative(&runs, round, benchmark, count)
+}
+
+pub fn compute_inference(
+    store: &Store,
+    round: &str,
+    model: &str,
+    scenario: &str,
+) -> Result<InferenceTable> {
+    let runs = store::benchmarks::runs(store.conn(), BenchmarkSuite::Inference, true)?;
+    compute::relative::inference(&runs, round, model, scenario)
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ScalingReport {
+    pub pooled: ScalingFit,
+    pub per_benchmark: Vec<ScalingFit>,
+}
+
+pub fn compute_scaling(store: &Store) -> Result<ScalingReport> {
+    let runs = store::benchmarks::runs(store.conn(), BenchmarkSuite::Training, true)?;
+    let pooled = compute::scaling::fit(&runs, compute::scaling::PRETRAINING)?;
+    let per_benchmark = compute::scaling::PRETRAINING
+        .iter()
+        .map(|b| compute::scaling::fit(&runs, &[b]))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ScalingReport {
+        pooled,
+        per_benchmark,
+    })
+}
+
+/// What every estimate needs, loaded once.
+pub struct ComputeEvidence {
+    pub training: Vec<BenchmarkRun>,
+    pub accelerators: Vec<Accelerator>,
+    pub fit: ScalingFit,
+    pub relative: Option<RelativeTable>,
+}
+
+impl std::fmt::Debug for ComputeEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ComputeEvidence({} runs, s = {:.3})",
+            self.training.len(),
+            self.fit.s
+        )
+    }
+}
+
+impl ComputeEvidence {
+    pub fn load(store: &Store, round: &str) -> Result<ComputeEvidence> {
+        let training = store::benchmarks::runs(store.conn(), BenchmarkSuite::Training, true)?;
+        let fit = compute::scaling::fit(&training, compute::scaling::PRETRAINING)?;
+        let relative = match compute::relative::relative(
+            &training,
+            round,
+            compute::relative::DEFAULT_BENCHMARK,
+            compute::relative::DEFAULT_COUNT,
+        ) {
+            Ok(t) => Some(t),
+            Err(Error::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        Ok(ComputeEvidence {
+            accelerators: store::benchmarks::accelerators(store.conn())?,
+            training,
+            fit,
+            relative,
+        })
+    }
+
+    pub fn estimate(&self, params: &EstimateParams, file: &str) -> Result<Estimate> {
+        let relative = self.relative.as_ref().filter(|t| t.round == params.round);
+        compute::estimate::estimate(
+            params,
+            &compute::estimate::Evidence {
+                relative,
+                fit: &self.fit,
+                accelerators: &self.accelerators,
+                training: &self.training,
+            },
+            file,
+        )
+    }
+}
+
+/// `gigafund compute estimate --params FILE.toml`.
+pub fn compute_estimate_file(store: &Store, path: &Path) -> Result<Estimate> {
+    let file = ingest::display_name(path);
+    let params: EstimateParams = ingest::parse_toml(&file, &ingest::read_text(path)?)?;
+    ComputeEvidence::load(store, &params.round)?.estimate(&params, &file)
+}
+
+/// The inputs of a bid's estimate: its accelerators and sites, TCO from its own lines.
+pub fn bid_estimate_params(bid: &Bid, round: &str) -> Result<EstimateParams> {
+    use crate::model::CapexCategory as C;
+    let first = bid.hardware.iter().map(|h| h.generation).min().unwrap_or(1);
+    let accelerator = bid
+        .hardware
+        .iter()
+        .filter(|h| h.generation == first)
+        .max_by_key(|h| h.count)
+        .map(|h| h.accelerator.clone())
+        .ok_or_else(|| {
+            Error::invalid(
+                crate::error::Location::default()
+                    .with_sheet(&bid.acronym)
+                    .with_field("hardware"),
+                "a bid names its accelerators",
+                None,
+            )
+        })?;
+    let n_acc = bid.initial_accelerators() as f64;
+    let is_it = |c: &C| matches!(c, C::ItHardware | C::Network | C::Storage | C::Software);
+    let capex_it: f64 = bid
+        .capex
+        .iter()
+        .filter(|l| is_it(&l.category))
+        .map(|l| l.amount.as_euros_f64())
+        .sum();
+    let capex_fac: f64 = bid
+        .capex
+        .iter()
+        .filter(|l| !is_it(&l.category))
+        .map(|l| l.amount.as_euros_f64())
+        .sum();
+    let mut opex: BTreeMap<i32, f64> = BTreeMap::new();
+    for l in &bid.opex {
+        *opex.entry(l.year).or_default() += l.amount.as_euros_f64();
+    }
+    let opex_by_year: Vec<f64> = opex.into_values().collect();
+    Ok(EstimateParams {
+        n_acc,
+        accelerator,
+        round: round.to_string(),
+        p: None,
+        s: None,
+        n_job: n_acc.min(25_000.0),
+        util: 0.80,
+        availability: 0.97,
+        kw_it_per_acc: None,
+        pue: weighted_pue(bid),
+        load_factor: 0.85,
+        capex_it,
+        capex_fac,
+        fac_life_years: 15.0,
+        elec_price: 0.10,
+        fixed_om: 0.04,
+        discount_rate: 0.05,
+        years: if opex_by_year.is_empty() {
+            5
+        } else {
+            opex_by_year.len() as u32
+        },
+        delta: None,
+        opex_by_year: (!opex_by_year.is_empty()).then_some(opex_by_year),
+    })
+}
+
+pub fn compute_estimate_bid(store: &Store, id: i64, round: &str) -> Result<Estimate> {
+    let bid = store::bids::get(store.conn(), id)?;
+    let params = bid_estimate_params(&bid, round)?;
+    ComputeEvidence::load(store, round)?.estimate(&params, &bid.acronym)
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct BidCompute {
+    pub bid_id: i64,
+    pub acronym: String,
+    pub accelerators: u64,
+    pub estimate: Option<Estimate>,
+    /// Why there is no estimate, when there is none.
+    pub problem: Option<String>,
+}
+
+/// Compute figures of every bid of a call, for the comparison view.
+pub fn compute_call(store: &Store, code: &str, round: &str) -> Result<Vec<BidCompute>> {
+    store::calls::id_of(store.conn(), code)?;
+    let evidence = ComputeEvidence::load(store, round)?;
+    let mut out = Vec::new();
+    for bid in store::bids::all(store.conn())?
+        .into_iter()
+        .filter(|b| b.call_code == code)
+    {
+        let result =
+            bid_estimate_params(&bid, round).and_then(|p| evidence.estimate(&p, &bid.acronym));
+        let (estimate, problem) = match result {
+            Ok(e) => (Some(e), None),
+            Err(e @ (Error::Invalid(_) | Error::NotFound { .. })) => (None, Some(e.to_string())),
+            Err(e) => return Err(e),
+        };
+        out.push(BidCompute {
+            bid_id: bid.id,
+            acronym: bid.acronym.clone(),
+            accelerators: bid.initial_accelerators(),
+            estimate,
+            problem,
+        });
+    }
+    Ok(out)
 }

@@ -13,6 +13,8 @@ static CALLS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates/calls");
 static BIDS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/sample-data/bids");
 const EVALUATORS: &str = include_str!("../sample-data/evaluators.toml");
 const HARDWARE: &str = include_str!("../sample-data/benchmarks/hardware.csv");
+const TRAINING: &str = include_str!("../sample-data/benchmarks/mlperf_training.csv");
+const INFERENCE: &str = include_str!("../sample-data/benchmarks/mlperf_inference.csv");
 
 /// The demo's files as (name, text) pairs, sorted by name.
 #[derive(Clone, Debug)]
@@ -21,6 +23,8 @@ pub struct DemoFiles {
     pub bids: Vec<(String, String)>,
     pub evaluators: (String, String),
     pub hardware: (String, String),
+    /// MLPerf Training and Inference results.
+    pub benchmarks: Vec<(String, String)>,
 }
 
 impl DemoFiles {
@@ -45,6 +49,10 @@ impl DemoFiles {
             bids: toml_files(&BIDS),
             evaluators: ("evaluators.toml".into(), EVALUATORS.into()),
             hardware: ("hardware.csv".into(), HARDWARE.into()),
+            benchmarks: vec![
+                ("mlperf_training.csv".into(), TRAINING.into()),
+                ("mlperf_inference.csv".into(), INFERENCE.into()),
+            ],
         }
     }
 
@@ -74,6 +82,15 @@ impl DemoFiles {
                 "hardware.csv".into(),
                 ingest::read_text(&sample.join("benchmarks/hardware.csv"))?,
             ),
+            benchmarks: ["mlperf_training.csv", "mlperf_inference.csv"]
+                .iter()
+                .map(|n| {
+                    Ok((
+                        n.to_string(),
+                        ingest::read_text(&sample.join("benchmarks").join(n))?,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?,
         })
     }
 }
@@ -81,6 +98,7 @@ impl DemoFiles {
 /// Everything the demo holds, parsed and checked, before anything is stored.
 struct Parsed {
     accelerators: Vec<crate::model::Accelerator>,
+    runs: Vec<Vec<crate::model::BenchmarkRun>>,
     calls: Vec<Call>,
     bids: Vec<Bid>,
     evaluators: Vec<(Evaluator, Vec<DeclaredConflict>)>,
@@ -100,6 +118,20 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
     let mut accelerators = Vec::new();
     keep(ingest::hardware::parse(&files.hardware.0, &files.hardware.1).map(|a| accelerators = a))?;
     let known: HashSet<String> = accelerators.iter().map(|a| a.key.clone()).collect();
+    let mut runs = Vec::new();
+    for (name, text) in &files.benchmarks {
+        keep(
+            ingest::benchmarks::parse(name, text, &known).and_then(|f| match f {
+                ingest::benchmarks::BenchmarkFile::Runs(_, r) => {
+                    runs.push(r);
+                    Ok(())
+                }
+                ingest::benchmarks::BenchmarkFile::Hardware(_) => Err(Error::Internal(format!(
+                    "{name}: expected MLPerf results, found a hardware list"
+                ))),
+            }),
+        )?;
+    }
     let mut calls = Vec::new();
     for (name, text) in &files.calls {
         keep(ingest::call_template::parse(name, text).map(|c| calls.push(c)))?;
@@ -113,6 +145,7 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
     if problems.is_empty() {
         Ok(Parsed {
             accelerators,
+            runs,
             calls,
             bids,
             evaluators,
@@ -133,6 +166,9 @@ pub fn load(store: &mut Store, actor: &Actor, files: &DemoFiles) -> Result<()> {
     store.write(actor, |tx| {
         for a in &parsed.accelerators {
             store::benchmarks::upsert_accelerator(tx, a)?;
+        }
+        for r in &parsed.runs {
+            store::benchmarks::insert_runs(tx, r)?;
         }
         for c in &parsed.calls {
             store::calls::insert(tx, c)?;

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bindings;
+pub mod compute;
 pub mod countries;
 pub mod demo;
 pub mod eligibility;

@@ -47,8 +47,71 @@ enum Command {
     /// Bids of the calls.
     #[command(subcommand)]
     Bid(BidCommand),
+    /// Benchmark results (MLPerf Training and Inference, Epoch AI hardware).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Compute per euro from benchmark runs (figures derived, not verified by MLCommons).
+    #[command(subcommand)]
+    Compute(ComputeCommand),
     /// Check the database file (PRAGMA integrity_check) and the audit log's hash chain.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Import benchmark CSV files as published (mlperf_training.csv, mlperf_inference.csv,
+    /// hardware.csv). Importing the same file again changes nothing; rows that cannot be
+    /// used are listed with their reason.
+    Import {
+        /// One or more CSV files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ComputeCommand {
+    /// Relative productivity p per accelerator (reference H200-SXM) in one round.
+    Relative {
+        /// MLPerf Training round, e.g. 5.1.
+        #[arg(long, default_value = "5.1")]
+        round: String,
+        #[arg(long, default_value = "llama2_70b_lora")]
+        benchmark: String,
+        /// Accelerator count the results are compared at.
+        #[arg(long, default_value_t = 8)]
+        count: u32,
+    },
+    /// The scaling fit log T = c − s·log N on the LLM pre-training benchmarks.
+    Scaling,
+    /// Inference throughput per accelerator (medians over results).
+    Inference {
+        #[arg(long, default_value = "5.1")]
+        round: String,
+        #[arg(long, default_value = "llama2-70b-99")]
+        model: String,
+        #[arg(long, default_value = "Offline")]
+        scenario: String,
+    },
+    /// Lifetime work, TCO, compute per euro and per MWh of one bid or one parameter file.
+    Estimate {
+        /// A bid of the database (its capex and opex lines give the TCO).
+        #[arg(long, conflicts_with = "params", required_unless_present = "params")]
+        bid: Option<i64>,
+        /// A TOML file with the keys of COMPUTE.md (n_acc, accelerator, n_job, …).
+        #[arg(long, value_name = "FILE.toml")]
+        params: Option<PathBuf>,
+        /// MLPerf round p is measured in (for --bid).
+        #[arg(long, default_value = "5.1")]
+        round: String,
+    },
+    /// Compute per euro of every bid of a call, side by side.
+    Call {
+        /// The call's code.
+        code: String,
+        #[arg(long, default_value = "5.1")]
+        round: String,
+    },
 }
 
 #[derive(Args)]
@@ -196,6 +259,165 @@ fn run(cli: Cli) -> Result<bool> {
             let detail = app::bid_detail(&store, *id)?;
             output(cli.json, &detail, |out| print_bid(out, &detail))
         }
+        Command::Bench(BenchCommand::Import { files }) => {
+            let mut store = open(&cli)?;
+            let report = app::import_benchmark_files(&mut store, &actor(), files)?;
+            output(cli.json, &report, |out| {
+                for f in &report.files {
+                    writeln!(
+                        out,
+                        "{}: {} file, {} rows, {} new, {} kept out of the statistics",
+                        f.file,
+                        f.kind,
+                        f.rows,
+                        f.new,
+                        f.excluded.len()
+                    )?;
+                    for x in f.excluded.iter().take(20) {
+                        writeln!(
+                            out,
+                            "  line {:>5}  {:<14} {:<18} {}",
+                            x.line, x.accelerator, x.benchmark, x.reason
+                        )?;
+                    }
+                    if f.excluded.len() > 20 {
+                        writeln!(
+                            out,
+                            "  … and {} more (--json lists all)",
+                            f.excluded.len() - 20
+                        )?;
+                    }
+                }
+                Ok(())
+            })
+        }
+        Command::Compute(ComputeCommand::Relative {
+            round,
+            benchmark,
+            count,
+        }) => {
+            let store = open(&cli)?;
+            let t = app::compute_relative(&store, round, benchmark, *count)?;
+            output(cli.json, &t, |out| {
+                writeln!(
+                    out,
+                    "Relative productivity p (reference {} = 1, median {:.2} min)",
+                    t.reference, t.reference_minutes
+                )?;
+                writeln!(
+                    out,
+                    "{:<14} {:<5} {:>7} {:>5} {:>10} {:>8}  BASIS",
+                    "ACCELERATOR", "PREC", "p", "RUNS", "SUBMITTERS", "MEDIAN"
+                )?;
+                for r in &t.rows {
+                    writeln!(
+                        out,
+                        "{:<14} {:<5} {:>7.3} {:>5} {:>10} {:>8.2}  {}",
+                        r.accelerator,
+                        r.precision,
+                        r.p,
+                        r.runs,
+                        r.submitters,
+                        r.median_minutes,
+                        r.basis
+                    )?;
+                }
+                writeln!(out, "\n{}", t.label)
+            })
+        }
+        Command::Compute(ComputeCommand::Scaling) => {
+            let store = open(&cli)?;
+            let r = app::compute_scaling(&store)?;
+            output(cli.json, &r, |out| {
+                for f in std::iter::once(&r.pooled).chain(&r.per_benchmark) {
+                    writeln!(
+                        out,
+                        "{:<22} s = {:.3} (95 % CI {:.3}–{:.3}, SE {:.4}; {} runs in {} groups)",
+                        f.benchmarks.join(" + "),
+                        f.s,
+                        f.ci_low,
+                        f.ci_high,
+                        f.std_error,
+                        f.runs,
+                        f.groups
+                    )?;
+                }
+                writeln!(out, "\n{}", r.pooled.label)
+            })
+        }
+        Command::Compute(ComputeCommand::Inference {
+            round,
+            model,
+            scenario,
+        }) => {
+            let store = open(&cli)?;
+            let t = app::compute_inference(&store, round, model, scenario)?;
+            output(cli.json, &t, |out| {
+                writeln!(
+                    out,
+                    "{:<14} {:>8} {:>14} {:>9} {:>10}",
+                    "ACCELERATOR", "RESULTS", "PER ACC", "vs H200", "J/UNIT"
+                )?;
+                for r in &t.rows {
+                    let j = r
+                        .joules_per_unit
+                        .map(|j| format!("{j:.3}"))
+                        .unwrap_or_else(|| "—".into());
+                    writeln!(
+                        out,
+                        "{:<14} {:>8} {:>14.0} {:>9.2} {:>10}",
+                        r.accelerator, r.results, r.per_accelerator, r.relative, j
+                    )?;
+                }
+                writeln!(out, "\n{} ({} per accelerator)", t.label, t.unit)
+            })
+        }
+        Command::Compute(ComputeCommand::Estimate { bid, params, round }) => {
+            let store = open(&cli)?;
+            let e = match (bid, params) {
+                (Some(id), _) => app::compute_estimate_bid(&store, *id, round)?,
+                (None, Some(file)) => app::compute_estimate_file(&store, file)?,
+                (None, None) => {
+                    return Err(Error::Internal("clap requires --bid or --params".into()));
+                }
+            };
+            output(cli.json, &e, |out| print_estimate(out, &e))
+        }
+        Command::Compute(ComputeCommand::Call { code, round }) => {
+            let store = open(&cli)?;
+            let rows = app::compute_call(&store, code, round)?;
+            output(cli.json, &rows, |out| {
+                writeln!(
+                    out,
+                    "{:<12} {:>9} {:<14} {:>22} {:>12}  BASIS",
+                    "BID", "COUNT", "ACCELERATOR", "€/H200e-h (low–high)", "H200e-h/MWh"
+                )?;
+                for r in &rows {
+                    match &r.estimate {
+                        Some(e) => writeln!(
+                            out,
+                            "{:<12} {:>9} {:<14} {:>8.2} ({:.2}–{:.2}) {:>12.0}  {}",
+                            r.acronym,
+                            r.accelerators,
+                            e.accelerator,
+                            e.central.eur_per_h200e_hour,
+                            e.high.eur_per_h200e_hour,
+                            e.low.eur_per_h200e_hour,
+                            e.central.h200e_hours_per_mwh,
+                            name(&e.basis)
+                        )?,
+                        None => writeln!(
+                            out,
+                            "{:<12} {:>9} no estimate: {}",
+                            r.acronym,
+                            r.accelerators,
+                            r.problem.as_deref().unwrap_or("")
+                        )?,
+                    }
+                }
+                writeln!(out, "\nFigures {}.", gigafund::compute::LABEL)
+            })
+        }
         Command::Verify => {
             let store = open(&cli)?;
             let report = app::verify(&store)?;
@@ -221,6 +443,55 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(report.ok)
         }
     }
+}
+
+/// A row of the estimate table: label, value of a column, decimals.
+type FigureRow = (
+    &'static str,
+    fn(&gigafund::compute::estimate::Figures) -> f64,
+    usize,
+);
+
+fn print_estimate(
+    out: &mut dyn Write,
+    e: &gigafund::compute::estimate::Estimate,
+) -> std::io::Result<()> {
+    writeln!(out, "{} — p = {:.3} ({})", e.accelerator, e.p, e.p_source)?;
+    if let Some(note) = &e.fallback_note {
+        writeln!(out, "FALLBACK: {note}")?;
+    }
+    writeln!(
+        out,
+        "IT power {:.3} kW per accelerator ({})",
+        e.kw_it_per_acc, e.power_source
+    )?;
+    writeln!(
+        out,
+        "{:<24} {:>12} {:>12} {:>12}",
+        "", "low", "central", "high"
+    )?;
+    let rows: [FigureRow; 10] = [
+        ("s", |f| f.s, 3),
+        ("η (scale efficiency)", |f| f.eta, 3),
+        ("work / year (bn H200e-h)", |f| f.work_per_year / 1e9, 3),
+        ("energy / year (GWh)", |f| f.energy_mwh_per_year / 1e3, 1),
+        ("facility (MW)", |f| f.facility_mw, 1),
+        ("TCO PV (€bn)", |f| f.tco_pv / 1e9, 3),
+        ("work PV (bn H200e-h)", |f| f.work_pv / 1e9, 3),
+        ("H200e-h per €", |f| f.compute_per_euro, 3),
+        ("€ per H200e-hour", |f| f.eur_per_h200e_hour, 3),
+        ("H200e-h per MWh", |f| f.h200e_hours_per_mwh, 1),
+    ];
+    for (label, get, digits) in rows {
+        writeln!(
+            out,
+            "{label:<24} {:>12.digits$} {:>12.digits$} {:>12.digits$}",
+            get(&e.low),
+            get(&e.central),
+            get(&e.high)
+        )?;
+    }
+    writeln!(out, "\n{}", e.label)
 }
 
 /// Removes a database file and its WAL companions.

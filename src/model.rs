@@ -435,23 +435,34 @@ pub enum BenchmarkSuite {
     Inference,
 }
 
-/// One published benchmark result (MLPerf), as imported.
+/// One published benchmark result (MLPerf), as imported. Training: `score` is the
+/// official time to train in minutes. Inference: `score` is the system's result in `unit`
+/// (e.g. tokens/s) for `scenario`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct BenchmarkRun {
-    pub id: i64,
     pub suite: BenchmarkSuite,
     pub round: String,
     pub benchmark: String,
+    pub scenario: Option<String>,
     pub submitter: String,
     pub system: String,
     pub accelerator: String,
     pub accelerator_count: u32,
+    /// `fp4` or `fp8` when the run says so, else `None`.
+    pub precision: Option<String>,
     pub score: Option<f64>,
     pub unit: String,
-    pub precision: Option<String>,
     pub energy_kj: Option<f64>,
+    pub power_w: Option<f64>,
+    pub joules_per_unit: Option<f64>,
+    pub result_id: Option<String>,
     pub duplicate_of: Option<String>,
+    /// Why the row is kept out of the statistics; `None` when it is used.
+    pub excluded_reason: Option<String>,
+    /// Repository @ commit : path of the result (unique).
     pub source: String,
+    pub file: String,
+    pub line: u32,
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 mod bindings;
 mod cli;
+mod compute;
 mod ingest;
 mod store;
 

@@ -2,6 +2,7 @@
 //! turns a user's file into validated domain values or into the full list of problems,
 //! each with its file, table or row, field and the rule it broke.
 
+pub mod benchmarks;
 pub mod bid_file;
 pub mod call_template;
 pub mod hardware;
@@ -25,7 +26,7 @@ pub fn display_name(path: &Path) -> String {
 }
 
 /// Parses TOML into `T`; a syntax or shape error becomes a problem with its line.
-pub(crate) fn parse_toml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T> {
+pub fn parse_toml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T> {
     toml::from_str(text).map_err(|e| {
         let mut location = Location::file(file);
         if let Some(span) = e.span() {

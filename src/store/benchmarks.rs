@@ -3,7 +3,7 @@
 
 use super::Tx;
 use crate::error::Result;
-use crate::model::Accelerator;
+use crate::model::{Accelerator, BenchmarkRun, BenchmarkSuite};
 use rusqlite::{Connection, params};
 
 /// Inserts or replaces an accelerator by key; returns whether anything changed.
@@ -80,6 +80,97 @@ pub fn accelerators(conn: &Connection) -> Result<Vec<Accelerator>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM accelerators ORDER BY key"))?;
     let rows = stmt
         .query_map([], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Stores the runs not already present (by `source`); returns how many were new.
+pub fn insert_runs(tx: &mut Tx<'_>, runs: &[BenchmarkRun]) -> Result<usize> {
+    let mut new = 0;
+    {
+        let mut stmt = tx.conn().prepare(
+            "INSERT OR IGNORE INTO benchmark_runs (suite, round, benchmark, scenario, submitter,
+                system, accelerator, accelerator_count, precision, score, unit, energy_kj, power_w,
+                joules_per_unit, result_id, duplicate_of, excluded_reason, source, file, line)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20)",
+        )?;
+        for r in runs {
+            new += stmt.execute(params![
+                super::enum_text(&r.suite)?,
+                r.round,
+                r.benchmark,
+                r.scenario,
+                r.submitter,
+                r.system,
+                r.accelerator,
+                r.accelerator_count,
+                r.precision,
+                r.score,
+                r.unit,
+                r.energy_kj,
+                r.power_w,
+                r.joules_per_unit,
+                r.result_id,
+                r.duplicate_of,
+                r.excluded_reason,
+                r.source,
+                r.file,
+                r.line
+            ])?;
+        }
+    }
+    if new > 0 {
+        let file = runs.first().map(|r| r.file.clone()).unwrap_or_default();
+        tx.audit::<(), _>(
+            "benchmark.import",
+            "benchmark_file",
+            &file,
+            None,
+            Some(&serde_json::json!({ "rows": runs.len(), "new": new })),
+        )?;
+    }
+    Ok(new)
+}
+
+/// Runs of one suite; with `usable_only`, only those the statistics may use.
+pub fn runs(
+    conn: &Connection,
+    suite: BenchmarkSuite,
+    usable_only: bool,
+) -> Result<Vec<BenchmarkRun>> {
+    let mut stmt = conn.prepare(
+        "SELECT suite, round, benchmark, scenario, submitter, system, accelerator,
+                accelerator_count, precision, score, unit, energy_kj, power_w, joules_per_unit,
+                result_id, duplicate_of, excluded_reason, source, file, line
+         FROM benchmark_runs WHERE suite = ?1 AND (?2 = 0 OR excluded_reason IS NULL)
+         ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map(params![super::enum_text(&suite)?, usable_only], |r| {
+            Ok(BenchmarkRun {
+                suite: super::enum_from_text(0, r.get(0)?)?,
+                round: r.get(1)?,
+                benchmark: r.get(2)?,
+                scenario: r.get(3)?,
+                submitter: r.get(4)?,
+                system: r.get(5)?,
+                accelerator: r.get(6)?,
+                accelerator_count: r.get(7)?,
+                precision: r.get(8)?,
+                score: r.get(9)?,
+                unit: r.get(10)?,
+                energy_kj: r.get(11)?,
+                power_w: r.get(12)?,
+                joules_per_unit: r.get(13)?,
+                result_id: r.get(14)?,
+                duplicate_of: r.get(15)?,
+                excluded_reason: r.get(16)?,
+                source: r.get(17)?,
+                file: r.get(18)?,
+                line: r.get(19)?,
+            })
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -1,4 +1,7 @@
--- Schema version 3: accelerators and benchmark runs.
+-- Schema version 3: accelerators and benchmark results (MLPerf Training and Inference).
+-- Every row of an imported file is kept; rows that cannot be used in statistics carry
+-- the reason in `excluded_reason`. `source` (repository @ commit : path) identifies a
+-- result, so importing the same file again changes nothing.
 
 CREATE TABLE accelerators (
     key            TEXT PRIMARY KEY,
@@ -19,15 +22,22 @@ CREATE TABLE benchmark_runs (
     suite             TEXT    NOT NULL CHECK (suite IN ('training', 'inference')),
     round             TEXT    NOT NULL,
     benchmark         TEXT    NOT NULL,
+    scenario          TEXT,
     submitter         TEXT    NOT NULL,
     system            TEXT    NOT NULL,
     accelerator       TEXT    NOT NULL,
-    accelerator_count INTEGER NOT NULL CHECK (accelerator_count > 0),
+    accelerator_count INTEGER NOT NULL,
+    precision         TEXT,
     score             REAL,
     unit              TEXT    NOT NULL,
-    precision         TEXT,
     energy_kj         REAL,
+    power_w           REAL,
+    joules_per_unit   REAL,
+    result_id         TEXT,
     duplicate_of      TEXT,
-    source            TEXT    NOT NULL,
-    UNIQUE (suite, round, benchmark, submitter, system)
+    excluded_reason   TEXT,
+    source            TEXT    NOT NULL UNIQUE,
+    file              TEXT    NOT NULL,
+    line              INTEGER NOT NULL
 );
+CREATE INDEX benchmark_runs_lookup ON benchmark_runs(suite, round, benchmark, accelerator_count);

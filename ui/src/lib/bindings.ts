@@ -73,7 +73,19 @@ export type Accelerator = { key: string, name: string, vendor: string, release_d
 
 export type BenchmarkSuite = "training" | "inference";
 
-export type BenchmarkRun = { id: number, suite: BenchmarkSuite, round: string, benchmark: string, submitter: string, system: string, accelerator: string, accelerator_count: number, score: number | null, unit: string, precision: string | null, energy_kj: number | null, duplicate_of: string | null, source: string, };
+export type BenchmarkRun = { suite: BenchmarkSuite, round: string, benchmark: string, scenario: string | null, submitter: string, system: string, accelerator: string, accelerator_count: number, 
+/**
+ * `fp4` or `fp8` when the run says so, else `None`.
+ */
+precision: string | null, score: number | null, unit: string, energy_kj: number | null, power_w: number | null, joules_per_unit: number | null, result_id: string | null, duplicate_of: string | null, 
+/**
+ * Why the row is kept out of the statistics; `None` when it is used.
+ */
+excluded_reason: string | null, 
+/**
+ * Repository @ commit : path of the result (unique).
+ */
+source: string, file: string, line: number, };
 
 export type Evaluator = { id: number, name: string, email: string, organisation: string, country: CountryCode, expertise: Array<string>, 
 /**
@@ -166,3 +178,99 @@ export type VerifyReport = { ok: boolean, schema_version: number,
  * What `PRAGMA integrity_check` reported, when not "ok".
  */
 integrity: Array<string>, audit_entries: number, chain_break: ChainBreak | null, };
+
+export type ExcludedRow = { line: number, accelerator: string, benchmark: string, reason: string, };
+
+export type FileImport = { file: string, 
+/**
+ * `hardware`, `training` or `inference`.
+ */
+kind: string, rows: number, 
+/**
+ * Rows (or accelerators) that were not in the database before.
+ */
+new: number, excluded: Array<ExcludedRow>, };
+
+export type BenchImport = { files: Array<FileImport>, };
+
+export type RelativeRow = { accelerator: string, 
+/**
+ * `fp8` (the comparison) or `fp4` (an upside, never the baseline).
+ */
+precision: string, 
+/**
+ * Which runs the median is over.
+ */
+basis: string, runs: number, submitters: number, median_minutes: number, 
+/**
+ * Relative productivity: median T of the reference / median T of this accelerator.
+ */
+p: number, };
+
+export type RelativeTable = { round: string, benchmark: string, accelerator_count: number, reference: string, reference_minutes: number, rows: Array<RelativeRow>, label: string, };
+
+export type InferenceRow = { accelerator: string, results: number, 
+/**
+ * Median of the per-accelerator result (e.g. tokens/s per accelerator).
+ */
+per_accelerator: number, 
+/**
+ * Median joules per unit over the results whose power was measured.
+ */
+joules_per_unit: number | null, relative: number, };
+
+export type InferenceTable = { round: string, model: string, scenario: string, unit: string, rows: Array<InferenceRow>, label: string, };
+
+export type ScalingFit = { benchmarks: Array<string>, 
+/**
+ * The scaling exponent: doubling N divides T by 2^s.
+ */
+s: number, std_error: number, ci_low: number, ci_high: number, runs: number, groups: number, dof: number, max_accelerators: number, label: string, };
+
+export type ScalingReport = { pooled: ScalingFit, per_benchmark: Array<ScalingFit>, };
+
+export type EstimateParams = { n_acc: number, accelerator: string, round: string, 
+/**
+ * Productivity override; else measured in `round`, else the peak fallback.
+ */
+p: number | null, 
+/**
+ * Scaling exponent override; else the pooled fit.
+ */
+s: number | null, n_job: number, util: number, availability: number, 
+/**
+ * IT power per accelerator incl. network and storage, kW; else measured or TDP based.
+ */
+kw_it_per_acc: number | null, pue: number, load_factor: number, capex_it: number, capex_fac: number, fac_life_years: number, elec_price: number, fixed_om: number, discount_rate: number, years: number, 
+/**
+ * Realisation factor for the peak fallback (default 0.82).
+ */
+delta: number | null, 
+/**
+ * Operating cost per year from a bid's own lines (replaces energy and fixed O&M).
+ */
+opex_by_year: Array<number> | null, };
+
+export type Basis = "measured" | "peak_fallback";
+
+export type Figures = { s: number, eta: number, work_per_year: number, work_pv: number, energy_mwh_per_year: number, opex_per_year: number, tco_pv: number, compute_per_euro: number, eur_per_h200e_hour: number, h200e_hours_per_mwh: number, facility_mw: number, };
+
+export type Estimate = { accelerator: string, basis: Basis, p: number, 
+/**
+ * Where p comes from, e.g. "MLPerf Training v5.1 llama2_70b_lora at 8 (runs labelled FP8)".
+ */
+p_source: string, kw_it_per_acc: number, power_source: string, 
+/**
+ * The pessimistic end of the range from the interval of s (most € per H200e-hour).
+ */
+low: Figures, central: Figures, high: Figures, label: string, 
+/**
+ * Set when the figure is a peak fallback: shown in every view and report.
+ */
+fallback_note: string | null, };
+
+export type BidCompute = { bid_id: number, acronym: string, accelerators: number, estimate: Estimate | null, 
+/**
+ * Why there is no estimate, when there is none.
+ */
+problem: string | null, };

@@ -1,0 +1,250 @@
+//! Benchmark files as published in `shared/data/benchmarks/` and newer rounds in the same
+//! formats: MLPerf Training (`mlperf_training.csv`), MLPerf Inference
+//! (`mlperf_inference.csv`) and the Epoch AI hardware list (`hardware.csv`). The kind is
+//! told by the header, columns may come in any order.
+//!
+//! A malformed value (a count that is not a number, a missing column) refuses the whole
+//! file with its line and column. A well-formed row that cannot be used in statistics (no
+//! score, a duplicate of another result, an unknown accelerator) is kept with its reason.
+
+use crate::error::{Error, Location, Problem, Result};
+use crate::model::{Accelerator, BenchmarkRun, BenchmarkSuite};
+use std::collections::{HashMap, HashSet};
+
+/// What a benchmark file holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BenchmarkFile {
+    Hardware(Vec<Accelerator>),
+    Runs(BenchmarkSuite, Vec<BenchmarkRun>),
+}
+
+const TRAINING: &[&str] = &[
+    "round",
+    "submitter",
+    "system",
+    "accelerator",
+    "accelerator_key",
+    "accelerator_count",
+    "benchmark",
+    "precision_hint",
+    "time_to_train_minutes",
+    "energy_kj",
+    "source",
+    "duplicate_of",
+];
+const INFERENCE: &[&str] = &[
+    "round",
+    "result_id",
+    "submitter",
+    "system",
+    "accelerator",
+    "accelerator_key",
+    "accelerator_count",
+    "model",
+    "scenario",
+    "performance",
+    "units",
+    "weight_data_types",
+    "avg_system_power_w",
+    "joules_per_unit",
+    "source",
+];
+
+/// Reads one file; `known` are the accelerator keys statistics may use.
+pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<BenchmarkFile> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            Error::invalid(
+                Location::file(file).with_cell("line 1"),
+                "a CSV header row",
+                Some(e.to_string()),
+            )
+        })?
+        .clone();
+    let has = |c: &str| headers.iter().any(|h| h == c);
+    if has("epoch_hardware_name") {
+        return super::hardware::parse(file, text).map(BenchmarkFile::Hardware);
+    }
+    let (suite, required) = if has("time_to_train_minutes") {
+        (BenchmarkSuite::Training, TRAINING)
+    } else if has("performance_per_accelerator") || has("scenario") {
+        (BenchmarkSuite::Inference, INFERENCE)
+    } else {
+        return Err(Error::invalid(
+            Location::file(file).with_cell("line 1"),
+            "an MLPerf Training file (with time_to_train_minutes), an MLPerf Inference file (with scenario and performance) or hardware.csv (with epoch_hardware_name)",
+            Some(headers.iter().take(6).collect::<Vec<_>>().join(",")),
+        ));
+    };
+    let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
+    let missing: Vec<Problem> = required
+        .iter()
+        .filter(|c| !index.contains_key(**c))
+        .map(|c| Problem {
+            location: Location::file(file).with_cell("line 1").with_field(*c),
+            rule: "a required column of this file kind".into(),
+            found: Some("missing".into()),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Invalid(missing));
+    }
+
+    let mut runs = Vec::new();
+    let mut problems = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u32 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(Problem {
+                    location: Location::file(file).with_cell(format!("line {line}")),
+                    rule: "a CSV row with as many fields as the header".into(),
+                    found: Some(e.to_string()),
+                });
+                continue;
+            }
+        };
+        let get = |c: &str| {
+            index
+                .get(c)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .to_string()
+        };
+        let opt = |c: &str| Some(get(c)).filter(|v| !v.is_empty());
+        let number = |c: &str, problems: &mut Vec<Problem>| -> Option<f64> {
+            let v = get(c);
+            if v.is_empty() {
+                return None;
+            }
+            match v.parse::<f64>() {
+                Ok(x) if x.is_finite() => Some(x),
+                _ => {
+                    problems.push(Problem {
+                        location: Location::file(file)
+                            .with_cell(format!("line {line}"))
+                            .with_field(c),
+                        rule: "a number".into(),
+                        found: Some(v),
+                    });
+                    None
+                }
+            }
+        };
+        let count = number("accelerator_count", &mut problems);
+        let (benchmark, scenario, score, unit, precision) = match suite {
+            BenchmarkSuite::Training => (
+                get("benchmark"),
+                None,
+                number("time_to_train_minutes", &mut problems),
+                "minutes".to_string(),
+                opt("precision_hint").map(|p| p.to_lowercase()),
+            ),
+            BenchmarkSuite::Inference => (
+                get("model"),
+                opt("scenario"),
+                number("performance", &mut problems),
+                get("units"),
+                opt("weight_data_types").map(|p| p.to_lowercase()),
+            ),
+        };
+        let energy_kj = number("energy_kj", &mut problems);
+        let power_w = number("avg_system_power_w", &mut problems);
+        let joules_per_unit = number("joules_per_unit", &mut problems);
+        let accelerator = get("accelerator_key");
+        let duplicate_of = opt("duplicate_of");
+        let source = get("source");
+        if source.is_empty() {
+            problems.push(Problem {
+                location: Location::file(file)
+                    .with_cell(format!("line {line}"))
+                    .with_field("source"),
+                rule: "every result names its source (repository @ commit : path)".into(),
+                found: None,
+            });
+        }
+        let accelerator_count = match count {
+            Some(c) if c >= 1.0 && c.fract() == 0.0 && c < 4.0e9 => c as u32,
+            Some(c) => {
+                problems.push(Problem {
+                    location: Location::file(file)
+                        .with_cell(format!("line {line}"))
+                        .with_field("accelerator_count"),
+                    rule: "a whole number of accelerators, at least 1".into(),
+                    found: Some(c.to_string()),
+                });
+                1
+            }
+            None => 0,
+        };
+        let excluded_reason = if let Some(d) = &duplicate_of {
+            Some(format!("duplicate of {d}"))
+        } else if score.is_none() {
+            Some(match opt("notes") {
+                Some(n) => format!("no score ({n})"),
+                None => "no score".to_string(),
+            })
+        } else if accelerator.is_empty() || !known.contains(&accelerator) {
+            Some(format!(
+                "unknown accelerator '{}'",
+                if accelerator.is_empty() {
+                    get("accelerator")
+                } else {
+                    accelerator.clone()
+                }
+            ))
+        } else if accelerator_count == 0 {
+            Some("no accelerator count".to_string())
+        } else {
+            None
+        };
+        runs.push(BenchmarkRun {
+            suite,
+            round: get("round"),
+            benchmark,
+            scenario,
+            submitter: get("submitter"),
+            system: get("system"),
+            accelerator: if accelerator.is_empty() {
+                get("accelerator")
+            } else {
+                accelerator
+            },
+            accelerator_count,
+            precision,
+            score,
+            unit,
+            energy_kj,
+            power_w,
+            joules_per_unit,
+            result_id: opt("result_id"),
+            duplicate_of,
+            excluded_reason,
+            source,
+            file: file.to_string(),
+            line,
+        });
+    }
+    let mut seen = HashSet::new();
+    for r in &runs {
+        if !seen.insert(r.source.as_str()) {
+            problems.push(Problem {
+                location: Location::file(file)
+                    .with_cell(format!("line {}", r.line))
+                    .with_field("source"),
+                rule: "each result appears once in a file".into(),
+                found: Some(r.source.clone()),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(BenchmarkFile::Runs(suite, runs))
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
