@@ -11,11 +11,19 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "sample-data/benchmarks".into()));
-    let files: Vec<PathBuf> = ["hardware.csv", "mlperf_training.csv", "mlperf_inference.csv"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "sample-data/benchmarks".into()),
+    );
+    let files: Vec<PathBuf> = [
+        "hardware.csv",
+        "mlperf_training.csv",
+        "mlperf_inference.csv",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
     let mut store = Store::open_in_memory()?;
     let actor = Actor::new("bench", chrono::DateTime::UNIX_EPOCH);
 
@@ -24,7 +32,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let import_ms = t.elapsed().as_secs_f64() * 1e3;
 
     // After import: load, relative table, fit, and 1,000 bid estimates.
-    let keys = ["B200", "B300", "GB200", "MI355X", "MI325X", "H200-SXM", "TPU-v7", "Gaudi3", "GB300", "MI300X"];
+    let keys = [
+        "B200", "B300", "GB200", "MI355X", "MI325X", "H200-SXM", "TPU-v7", "Gaudi3", "GB300",
+        "MI300X",
+    ];
     let t = Instant::now();
     let evidence = ComputeEvidence::load(&store, "5.1")?;
     let mut total = 0.0;
@@ -52,7 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             delta: None,
             opex_by_year: None,
         };
-        total += evidence.estimate(&params, "bench")?.central.eur_per_h200e_hour;
+        total += evidence
+            .estimate(&params, "bench")?
+            .central
+            .eur_per_h200e_hour;
     }
     let analytics_ms = t.elapsed().as_secs_f64() * 1e3;
 
@@ -61,7 +75,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reps = 200;
     let t = Instant::now();
     for _ in 0..reps {
-        relative::relative(&runs, "5.1", relative::DEFAULT_BENCHMARK, relative::DEFAULT_COUNT)?;
+        relative::relative(
+            &runs,
+            "5.1",
+            relative::DEFAULT_BENCHMARK,
+            relative::DEFAULT_COUNT,
+        )?;
     }
     let relative_ms = t.elapsed().as_secs_f64() * 1e3 / reps as f64;
 

@@ -756,3 +756,65 @@ pub fn compute_call(store: &Store, code: &str, round: &str) -> Result<Vec<BidCom
     }
     Ok(out)
 }
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CallCompute {
+    pub call_code: String,
+    pub round: String,
+    pub rows: Vec<BidCompute>,
+    pub fit: ScalingFit,
+    /// The call's criterion that compute figures inform (code containing `COMPUTE`), if any.
+    pub criterion: Option<crate::model::Criterion>,
+    /// € per H200e-hour against H200e-hours per MWh (SVG drawn by the library).
+    pub chart_svg: String,
+    pub label: String,
+}
+
+/// The compute comparison of a call: table rows, the chart and the fit they rest on.
+pub fn compute_view(store: &Store, code: &str, round: &str, lang: &str) -> Result<CallCompute> {
+    use crate::report::charts::{ComputeChartText, ComputePoint, compute_chart};
+    let call = store::calls::by_code(store.conn(), code)?;
+    let rows = compute_call(store, code, round)?;
+    let fit = ComputeEvidence::load(store, round)?.fit;
+    let points: Vec<ComputePoint> = rows
+        .iter()
+        .filter_map(|r| {
+            let e = r.estimate.as_ref()?;
+            Some(ComputePoint {
+                label: r.acronym.clone(),
+                x: e.central.h200e_hours_per_mwh,
+                y: e.central.eur_per_h200e_hour,
+                y_low: e.low.eur_per_h200e_hour,
+                y_high: e.high.eur_per_h200e_hour,
+                fallback: e.basis == compute::estimate::Basis::PeakFallback,
+            })
+        })
+        .collect();
+    let text = if lang == "fr" {
+        ComputeChartText {
+            x_axis: "H200e-heures par MWh".into(),
+            y_axis: "€ par H200e-heure".into(),
+            caption: format!("{code} — coût et efficacité énergétique du calcul"),
+        }
+    } else {
+        ComputeChartText {
+            x_axis: "H200e-hours per MWh".into(),
+            y_axis: "€ per H200e-hour".into(),
+            caption: format!("{code} — cost and energy efficiency of compute"),
+        }
+    };
+    let chart_svg = compute_chart(&points, &text, 720, 420)?;
+    Ok(CallCompute {
+        call_code: code.to_string(),
+        round: round.to_string(),
+        criterion: call
+            .criteria
+            .iter()
+            .find(|c| c.code.contains("COMPUTE"))
+            .cloned(),
+        rows,
+        label: fit.label.clone(),
+        fit,
+        chart_svg,
+    })
+}

@@ -12,6 +12,7 @@ pub mod eligibility;
 pub mod error;
 pub mod ingest;
 pub mod model;
+pub mod report;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -111,6 +111,12 @@ enum ComputeCommand {
         code: String,
         #[arg(long, default_value = "5.1")]
         round: String,
+        /// Also write the chart (€ per H200e-hour against H200e-hours per MWh) as SVG.
+        #[arg(long, value_name = "FILE.svg")]
+        chart: Option<PathBuf>,
+        /// Language of the chart's labels.
+        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
+        lang: String,
     },
 }
 
@@ -383,16 +389,20 @@ fn run(cli: Cli) -> Result<bool> {
             };
             output(cli.json, &e, |out| print_estimate(out, &e))
         }
-        Command::Compute(ComputeCommand::Call { code, round }) => {
+        Command::Compute(ComputeCommand::Call { code, round, chart, lang }) => {
             let store = open(&cli)?;
-            let rows = app::compute_call(&store, code, round)?;
-            output(cli.json, &rows, |out| {
+            let view = app::compute_view(&store, code, round, lang)?;
+            if let Some(path) = chart {
+                std::fs::write(path, &view.chart_svg).map_err(|e| Error::io(path, e))?;
+            }
+            let rows = &view.rows;
+            output(cli.json, &view, |out| {
                 writeln!(
                     out,
                     "{:<12} {:>9} {:<14} {:>22} {:>12}  BASIS",
                     "BID", "COUNT", "ACCELERATOR", "€/H200e-h (low–high)", "H200e-h/MWh"
                 )?;
-                for r in &rows {
+                for r in rows {
                     match &r.estimate {
                         Some(e) => writeln!(
                             out,

@@ -1,7 +1,10 @@
 //! Tauri commands: each one locks the state and calls one `gigafund::app` function.
 //! Errors reach the UI as `{code, message, problems}` (`gigafund::error::ErrorPayload`).
 
-use gigafund::app::{self, BidDetail, BidRow, DatabaseInfo, ProgrammeSummary, VerifyReport};
+use gigafund::app::{
+    self, BidDetail, BidRow, CallCompute, DatabaseInfo, ProgrammeSummary, VerifyReport,
+};
+use gigafund::compute::estimate::Estimate;
 use gigafund::error::{ErrorCode, ErrorPayload};
 use gigafund::model::Actor;
 use gigafund::store::Store;
@@ -97,4 +100,19 @@ pub fn bid_detail(state: Shared<'_>, id: i64) -> CommandResult<BidDetail> {
 #[tauri::command]
 pub fn verify_database(state: Shared<'_>) -> CommandResult<VerifyReport> {
     with_store(&state, |s| app::verify(s))
+}
+
+#[tauri::command]
+pub fn compute_call(
+    state: Shared<'_>,
+    call: String,
+    round: String,
+    lang: String,
+) -> CommandResult<CallCompute> {
+    with_store(&state, |s| app::compute_view(s, &call, &round, &lang))
+}
+
+#[tauri::command]
+pub fn compute_bid(state: Shared<'_>, id: i64, round: String) -> CommandResult<Estimate> {
+    with_store(&state, |s| app::compute_estimate_bid(s, id, &round))
 }

@@ -20,6 +20,8 @@ fn main() {
             commands::list_bids,
             commands::bid_detail,
             commands::verify_database,
+            commands::compute_call,
+            commands::compute_bid,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -274,3 +274,27 @@ export type BidCompute = { bid_id: number, acronym: string, accelerators: number
  * Why there is no estimate, when there is none.
  */
 problem: string | null, };
+
+export type CallCompute = { call_code: string, round: string, rows: Array<BidCompute>, fit: ScalingFit, 
+/**
+ * The call's criterion that compute figures inform (code containing `COMPUTE`), if any.
+ */
+criterion: Criterion | null, 
+/**
+ * € per H200e-hour against H200e-hours per MWh (SVG drawn by the library).
+ */
+chart_svg: string, label: string, };
+
+export type ComputePoint = { label: string, 
+/**
+ * H200e-hours per MWh.
+ */
+x: number, 
+/**
+ * € per H200e-hour (central), with the range from the interval of s.
+ */
+y: number, y_low: number, y_high: number, 
+/**
+ * A peak-FLOP/s fallback, drawn hollow.
+ */
+fallback: boolean, };

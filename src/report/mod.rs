@@ -1,0 +1,4 @@
+//! Documents and charts. One chart function serves the UI (SVG) and, later, the PDF
+//! reports.
+
+pub mod charts;
