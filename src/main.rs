@@ -389,7 +389,12 @@ fn run(cli: Cli) -> Result<bool> {
             };
             output(cli.json, &e, |out| print_estimate(out, &e))
         }
-        Command::Compute(ComputeCommand::Call { code, round, chart, lang }) => {
+        Command::Compute(ComputeCommand::Call {
+            code,
+            round,
+            chart,
+            lang,
+        }) => {
             let store = open(&cli)?;
             let view = app::compute_view(&store, code, round, lang)?;
             if let Some(path) = chart {

@@ -206,3 +206,65 @@ fn help_documents_every_command() -> TestResult {
     assert!(!db.exists(), "--help opens no database");
     Ok(())
 }
+
+#[test]
+fn compute_commands_print_the_worked_example_and_import_benchmarks_idempotently() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("bench.sqlite3");
+    let bench = repo_root().join("sample-data/benchmarks");
+    let files: Vec<String> = [
+        "hardware.csv",
+        "mlperf_training.csv",
+        "mlperf_inference.csv",
+    ]
+    .iter()
+    .map(|f| bench.join(f).display().to_string())
+    .collect();
+    let mut args = vec!["bench", "import"];
+    args.extend(files.iter().map(String::as_str));
+    let first = json(&db, &args, 0)?;
+    let new: u64 = first["files"]
+        .as_array()
+        .ok_or("files")?
+        .iter()
+        .filter_map(|f| f["new"].as_u64())
+        .sum();
+    assert!(new > 2000, "every row is new the first time: {new}");
+    let again = json(&db, &args, 0)?;
+    assert!(
+        again["files"]
+            .as_array()
+            .ok_or("files")?
+            .iter()
+            .all(|f| f["new"] == 0)
+    );
+
+    let worked = repo_root().join("tests/fixtures/worked-example.toml");
+    let e = json(
+        &db,
+        &[
+            "compute",
+            "estimate",
+            "--params",
+            worked.to_str().ok_or("path")?,
+        ],
+        0,
+    )?;
+    let eur = e["central"]["eur_per_h200e_hour"].as_f64().ok_or("eur")?;
+    assert!((eur - 1.48).abs() / 1.48 < 0.01, "€ per H200e-hour {eur}");
+    assert_eq!(e["basis"], "measured");
+    assert!(
+        e["label"]
+            .as_str()
+            .is_some_and(|l| l.contains("derived, not verified by MLCommons"))
+    );
+
+    let rel = json(&db, &["compute", "relative", "--round", "5.1"], 0)?;
+    assert_eq!(rel["reference"], "H200-SXM");
+    let err = json(&db, &["compute", "relative", "--round", "9.9"], 1)?;
+    assert_eq!(
+        err["error"]["code"], "NotFound",
+        "a round without results is refused with exit 1"
+    );
+    Ok(())
+}

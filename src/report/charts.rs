@@ -104,10 +104,12 @@ pub fn compute_chart(
             chart
                 .draw_series(std::iter::once(Circle::new((p.x, p.y), 6, style)))
                 .map_err(chart_error)?;
+            // The label sits up and to the right of the marker, not on it.
+            let at = (p.x + (x1 - x0) * 0.012, p.y + (y1 - y0) * 0.045);
             chart
                 .draw_series(std::iter::once(Text::new(
                     p.label.clone(),
-                    (p.x, p.y),
+                    at,
                     (FAMILY, 12).into_font().color(&BLACK),
                 )))
                 .map_err(chart_error)?;

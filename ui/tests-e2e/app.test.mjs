@@ -109,3 +109,15 @@ test("the bids table and a bid's detail work in the real app", async () => {
   const png = await wd("GET", s("/screenshot"));
   writeFileSync(join(uiDir, "test-results", "app-bid.png"), Buffer.from(png, "base64"));
 });
+
+test("the compute comparison renders the library's chart in the real app", async () => {
+  await click(await find("a[href='#/compute']"));
+  await find("[data-testid=compute-table] tr[data-acronym]");
+  const rows = await findAll("[data-testid=compute-table] tr[data-acronym]");
+  assert.equal(rows.length, 5, "five bids in the first call (the gigafactory call)");
+  const chart = await text(await find("[data-testid=compute-chart]"));
+  assert.match(chart, /AURORA-GF/);
+  assert.match(await text(await find("[data-testid=compute-label]")), /derived, not verified by MLCommons/);
+  const png = await wd("GET", s("/screenshot"));
+  writeFileSync(join(uiDir, "test-results", "app-compute.png"), Buffer.from(png, "base64"));
+});

@@ -35,8 +35,15 @@ before(async () => {
   const bids = cli(db, "bid", "list");
   const details = Object.fromEntries(bids.map((b) => [String(b.id), cli(db, "bid", "show", String(b.id))]));
   const info = cli(db, "init");
+  const compute = Object.fromEntries(
+    summary.calls.map((c) => [
+      c.code,
+      { en: cli(db, "compute", "call", c.code, "--lang", "en"), fr: cli(db, "compute", "call", c.code, "--lang", "fr") },
+    ]),
+  );
+  const estimates = Object.fromEntries(bids.map((b) => [String(b.id), cli(db, "compute", "estimate", "--bid", String(b.id))]));
   const emptyInfo = cli(join(tmp, "empty.sqlite3"), "init");
-  fixtures = { info, emptyInfo, summary, bids, details };
+  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates };
 
   server = await createServer({
     root: uiDir,
@@ -215,5 +222,37 @@ test("on first run an empty database offers the demo programme", async () => {
   const calls = await page.evaluate(() => window.__GIGAFUND_CALLS__.map((c) => c.cmd));
   assert.ok(calls.includes("load_demo"), `load_demo was called: ${calls}`);
   assert.equal(await page.getByTestId("call-card").count(), fixtures.summary.calls.length);
+  await context.close();
+});
+
+test("compute per euro: a sortable table and the library's chart, labelled as derived", async () => {
+  const code = "INVESTAI-AIGF-2026";
+  const { page, context, pageErrors } = await open({}, "en", `#/compute?call=${code}`);
+  const rows = page.locator("[data-testid=compute-table] tbody tr[data-acronym]");
+  await rows.first().waitFor();
+  const expected = fixtures.compute[code].en.rows;
+  assert.equal(await rows.count(), expected.length);
+  const cheapest = [...expected].sort((a, b) => a.estimate.central.eur_per_h200e_hour - b.estimate.central.eur_per_h200e_hour)[0];
+  assert.equal(await rows.first().getAttribute("data-acronym"), cheapest.acronym, "sorted by € per H200e-hour, cheapest first");
+  await page.locator("button[data-sort=mwh]").click();
+  const efficient = [...expected].sort((a, b) => b.estimate.central.h200e_hours_per_mwh - a.estimate.central.h200e_hours_per_mwh)[0];
+  assert.equal(await rows.first().getAttribute("data-acronym"), efficient.acronym, "then most H200e-hours per MWh first");
+  const chart = page.getByTestId("compute-chart").locator("svg");
+  assert.equal(await chart.count(), 1, "the chart is the library's SVG");
+  assert.match(await chart.textContent(), new RegExp(cheapest.acronym));
+  assert.match(await page.getByTestId("compute-label").textContent(), /derived, not verified by MLCommons/);
+  await page.screenshot({ path: join(shots, "compute.png"), fullPage: true });
+
+  // A bid's page shows its compute figures too.
+  await page.goto(`${baseUrl}mock.html#/bid/${cheapest.bid_id}`);
+  await page.getByTestId("bid-compute").waitFor();
+  assert.match(await page.getByTestId("bid-compute").textContent(), /derived, not verified by MLCommons/);
+
+  // In French the chart's axes are French.
+  await page.getByTestId("lang").selectOption("fr");
+  await page.goto(`${baseUrl}mock.html#/compute?call=${code}`);
+  await page.getByTestId("compute-chart").locator("svg").waitFor();
+  assert.match(await page.getByTestId("compute-chart").textContent(), /€ par H200e-heure/);
+  assert.deepEqual(pageErrors, []);
   await context.close();
 });

@@ -4,6 +4,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type {
   BidDetail,
+  CallCompute,
+  Estimate,
   BidRow,
   DatabaseInfo,
   ErrorCode,
@@ -46,6 +48,9 @@ export const api = {
   listBids: (callCode: string | null = null) => call<BidRow[]>("list_bids", { call: callCode }),
   bidDetail: (id: number) => call<BidDetail>("bid_detail", { id }),
   verifyDatabase: () => call<VerifyReport>("verify_database"),
+  computeCall: (callCode: string, round: string, lang: string) =>
+    call<CallCompute>("compute_call", { call: callCode, round, lang }),
+  computeBid: (id: number, round: string) => call<Estimate>("compute_bid", { id, round }),
 };
 
 const databaseFilters = [{ name: "Gigafund database", extensions: ["sqlite3", "sqlite", "db"] }];

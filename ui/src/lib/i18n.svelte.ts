@@ -7,6 +7,24 @@ const en = {
   appSubtitle: "EU AI-infrastructure funding",
   navDashboard: "Dashboard",
   navBids: "Bids",
+  navCompute: "Compute per euro",
+  computeTitle: "Compute per euro",
+  computeIntro:
+    "Measured AI training work per euro of lifetime cost and per MWh, from MLPerf results (H200e-hours: the work of one H200 in one hour of a 512-accelerator job). Ranges come from the 95 % interval of the scaling exponent.",
+  eurPerHour: "€ per H200e-hour",
+  range: "Range",
+  hoursPerMwh: "H200e-hours per MWh",
+  workPerYear: "Work/year (bn H200e-h)",
+  tcoPv: "TCO (PV)",
+  basis: "Basis",
+  measured: "Measured",
+  fallback: "Peak fallback",
+  noEstimate: "No estimate",
+  scalingFit: (s: string, lo: string, hi: string, n: number) => `Scaling exponent s = ${s} (95 % CI ${lo}–${hi}, ${n} runs)`,
+  forCriterion: "Informs the criterion",
+  computeOfBid: "Compute per euro",
+  pSource: "Productivity p",
+  power: "Power per accelerator",
   openDatabase: "Open database…",
   newDatabase: "New database…",
   database: "Database",
@@ -111,6 +129,24 @@ const fr: Dict = {
   appSubtitle: "Financement européen des infrastructures d’IA",
   navDashboard: "Tableau de bord",
   navBids: "Propositions",
+  navCompute: "Calcul par euro",
+  computeTitle: "Calcul par euro",
+  computeIntro:
+    "Travail d’entraînement d’IA mesuré par euro de coût sur la durée de vie et par MWh, à partir des résultats MLPerf (H200e-heure : le travail d’un H200 pendant une heure dans une tâche de 512 accélérateurs). Les fourchettes viennent de l’intervalle à 95 % de l’exposant d’échelle.",
+  eurPerHour: "€ par H200e-heure",
+  range: "Fourchette",
+  hoursPerMwh: "H200e-heures par MWh",
+  workPerYear: "Travail/an (Md H200e-h)",
+  tcoPv: "Coût total (VA)",
+  basis: "Base",
+  measured: "Mesuré",
+  fallback: "Repli sur la crête",
+  noEstimate: "Pas d’estimation",
+  scalingFit: (s: string, lo: string, hi: string, n: number) => `Exposant d’échelle s = ${s} (IC 95 % ${lo}–${hi}, ${n} essais)`,
+  forCriterion: "Éclaire le critère",
+  computeOfBid: "Calcul par euro",
+  pSource: "Productivité p",
+  power: "Puissance par accélérateur",
   openDatabase: "Ouvrir une base…",
   newDatabase: "Nouvelle base…",
   database: "Base de données",
@@ -250,6 +286,16 @@ class I18n {
       currency: "EUR",
       maximumFractionDigits: 0,
     }).format(cents / 100);
+  }
+
+  /** Euros with cents, from a decimal amount of euros (unit costs): €1.48 / 1,48 €. */
+  eurUnit(euros: number): string {
+    return new Intl.NumberFormat(this.locale, {
+      style: "currency",
+      currency: "EUR",
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    }).format(euros);
   }
 
   /** Euros in short form for cards and charts: €1.5B / 1,5 Md €. */

@@ -2,7 +2,8 @@
 export type Route =
   | { view: "dashboard" }
   | { view: "bids"; call: string | null }
-  | { view: "bid"; id: number };
+  | { view: "bid"; id: number }
+  | { view: "compute"; call: string | null };
 
 export function parse(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?");
@@ -10,6 +11,9 @@ export function parse(hash: string): Route {
   if (parts[0] === "bids") {
     const call = new URLSearchParams(query).get("call");
     return { view: "bids", call };
+  }
+  if (parts[0] === "compute") {
+    return { view: "compute", call: new URLSearchParams(query).get("call") };
   }
   if (parts[0] === "bid" && parts[1] && /^\d+$/.test(parts[1])) {
     return { view: "bid", id: Number(parts[1]) };
@@ -25,6 +29,8 @@ export function href(route: Route): string {
       return route.call ? `#/bids?call=${encodeURIComponent(route.call)}` : "#/bids";
     case "bid":
       return `#/bid/${route.id}`;
+    case "compute":
+      return route.call ? `#/compute?call=${encodeURIComponent(route.call)}` : "#/compute";
   }
 }
 

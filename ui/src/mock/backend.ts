@@ -2,13 +2,24 @@
 // produced with the real `gigafund --json` CLI and put on `window.__GIGAFUND_FIXTURES__`.
 // The one other module importing @tauri-apps, and it is never built into the app.
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import type { BidDetail, BidRow, DatabaseInfo, ErrorPayload, ProgrammeSummary } from "../lib/bindings";
+import type {
+  BidDetail,
+  BidRow,
+  CallCompute,
+  DatabaseInfo,
+  ErrorPayload,
+  Estimate,
+  ProgrammeSummary,
+} from "../lib/bindings";
 
 interface Fixtures {
   info: DatabaseInfo;
   summary: ProgrammeSummary;
   bids: BidRow[];
   details: Record<string, BidDetail>;
+  /** By call code, then language. */
+  compute: Record<string, Record<string, CallCompute>>;
+  estimates: Record<string, Estimate>;
   /** Commands that fail, with the payload the backend would send. */
   failures?: Record<string, ErrorPayload>;
   /** Set after load_demo (first-run tests). */
@@ -47,6 +58,16 @@ mockIPC((cmd, args) => {
       const d = fx.details[String(a.id)];
       if (!d) throw { code: "NotFound", message: `bid '${String(a.id)}' not found`, problems: [] } satisfies ErrorPayload;
       return d;
+    }
+    case "compute_call": {
+      const c = fx.compute[String(a.call)]?.[String(a.lang)];
+      if (!c) throw { code: "NotFound", message: `call '${String(a.call)}' not found`, problems: [] } satisfies ErrorPayload;
+      return c;
+    }
+    case "compute_bid": {
+      const e = fx.estimates[String(a.id)];
+      if (!e) throw { code: "NotFound", message: `no estimate for bid ${String(a.id)}`, problems: [] } satisfies ErrorPayload;
+      return e;
     }
     default:
       throw { code: "Internal", message: `mock backend: no answer for ${cmd}`, problems: [] } satisfies ErrorPayload;
