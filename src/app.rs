@@ -507,6 +507,13 @@ pub fn import_benchmarks(
                         excluded: Vec::new(),
                     }
                 }
+                BenchmarkFile::Clusters(clusters) => FileImport {
+                    file: name.clone(),
+                    kind: "clusters".into(),
+                    rows: clusters.len() as u32,
+                    new: store::benchmarks::insert_clusters(tx, name, clusters)? as u32,
+                    excluded: Vec::new(),
+                },
                 BenchmarkFile::Runs(suite, runs) => {
                     let new = store::benchmarks::insert_runs(tx, runs)? as u32;
                     FileImport {
@@ -728,17 +735,33 @@ pub struct BidCompute {
     pub estimate: Option<Estimate>,
     /// Why there is no estimate, when there is none.
     pub problem: Option<String>,
+    /// The bid's power claim against real clusters of its accelerator family.
+    pub plausibility: Option<compute::plausibility::Plausibility>,
 }
 
 /// Compute figures of every bid of a call, for the comparison view.
 pub fn compute_call(store: &Store, code: &str, round: &str) -> Result<Vec<BidCompute>> {
     store::calls::id_of(store.conn(), code)?;
     let evidence = ComputeEvidence::load(store, round)?;
+    let kw_per_chip = store::benchmarks::cluster_kw_per_chip(store.conn())?;
     let mut out = Vec::new();
     for bid in store::bids::all(store.conn())?
         .into_iter()
         .filter(|b| b.call_code == code)
     {
+        let family = bid
+            .hardware
+            .iter()
+            .min_by_key(|h| h.generation)
+            .and_then(|h| {
+                evidence
+                    .accelerators
+                    .iter()
+                    .find(|a| a.key == h.accelerator)
+            })
+            .map(|a| a.name.clone());
+        let plausibility =
+            family.and_then(|f| compute::plausibility::check(&bid, &f, &kw_per_chip));
         let result =
             bid_estimate_params(&bid, round).and_then(|p| evidence.estimate(&p, &bid.acronym));
         let (estimate, problem) = match result {
@@ -752,6 +775,7 @@ pub fn compute_call(store: &Store, code: &str, round: &str) -> Result<Vec<BidCom
             accelerators: bid.initial_accelerators(),
             estimate,
             problem,
+            plausibility,
         });
     }
     Ok(out)

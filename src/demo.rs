@@ -15,6 +15,7 @@ const EVALUATORS: &str = include_str!("../sample-data/evaluators.toml");
 const HARDWARE: &str = include_str!("../sample-data/benchmarks/hardware.csv");
 const TRAINING: &str = include_str!("../sample-data/benchmarks/mlperf_training.csv");
 const INFERENCE: &str = include_str!("../sample-data/benchmarks/mlperf_inference.csv");
+const CLUSTERS: &str = include_str!("../sample-data/benchmarks/ai_supercomputers.csv");
 
 /// The demo's files as (name, text) pairs, sorted by name.
 #[derive(Clone, Debug)]
@@ -52,6 +53,7 @@ impl DemoFiles {
             benchmarks: vec![
                 ("mlperf_training.csv".into(), TRAINING.into()),
                 ("mlperf_inference.csv".into(), INFERENCE.into()),
+                ("ai_supercomputers.csv".into(), CLUSTERS.into()),
             ],
         }
     }
@@ -82,15 +84,19 @@ impl DemoFiles {
                 "hardware.csv".into(),
                 ingest::read_text(&sample.join("benchmarks/hardware.csv"))?,
             ),
-            benchmarks: ["mlperf_training.csv", "mlperf_inference.csv"]
-                .iter()
-                .map(|n| {
-                    Ok((
-                        n.to_string(),
-                        ingest::read_text(&sample.join("benchmarks").join(n))?,
-                    ))
-                })
-                .collect::<Result<Vec<_>>>()?,
+            benchmarks: [
+                "mlperf_training.csv",
+                "mlperf_inference.csv",
+                "ai_supercomputers.csv",
+            ]
+            .iter()
+            .map(|n| {
+                Ok((
+                    n.to_string(),
+                    ingest::read_text(&sample.join("benchmarks").join(n))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?,
         })
     }
 }
@@ -99,6 +105,7 @@ impl DemoFiles {
 struct Parsed {
     accelerators: Vec<crate::model::Accelerator>,
     runs: Vec<Vec<crate::model::BenchmarkRun>>,
+    clusters: Vec<(String, Vec<ingest::benchmarks::Cluster>)>,
     calls: Vec<Call>,
     bids: Vec<Bid>,
     evaluators: Vec<(Evaluator, Vec<DeclaredConflict>)>,
@@ -119,11 +126,16 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
     keep(ingest::hardware::parse(&files.hardware.0, &files.hardware.1).map(|a| accelerators = a))?;
     let known: HashSet<String> = accelerators.iter().map(|a| a.key.clone()).collect();
     let mut runs = Vec::new();
+    let mut clusters = Vec::new();
     for (name, text) in &files.benchmarks {
         keep(
             ingest::benchmarks::parse(name, text, &known).and_then(|f| match f {
                 ingest::benchmarks::BenchmarkFile::Runs(_, r) => {
                     runs.push(r);
+                    Ok(())
+                }
+                ingest::benchmarks::BenchmarkFile::Clusters(c) => {
+                    clusters.push((name.clone(), c));
                     Ok(())
                 }
                 ingest::benchmarks::BenchmarkFile::Hardware(_) => Err(Error::Internal(format!(
@@ -146,6 +158,7 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
         Ok(Parsed {
             accelerators,
             runs,
+            clusters,
             calls,
             bids,
             evaluators,
@@ -169,6 +182,9 @@ pub fn load(store: &mut Store, actor: &Actor, files: &DemoFiles) -> Result<()> {
         }
         for r in &parsed.runs {
             store::benchmarks::insert_runs(tx, r)?;
+        }
+        for (name, c) in &parsed.clusters {
+            store::benchmarks::insert_clusters(tx, name, c)?;
         }
         for c in &parsed.calls {
             store::calls::insert(tx, c)?;

@@ -5,6 +5,7 @@ use gigafund::app::{
     self, BidDetail, BidRow, CallCompute, DatabaseInfo, ProgrammeSummary, VerifyReport,
 };
 use gigafund::compute::estimate::Estimate;
+use gigafund::compute::relative::{self, RelativeTable};
 use gigafund::error::{ErrorCode, ErrorPayload};
 use gigafund::model::Actor;
 use gigafund::store::Store;
@@ -115,4 +116,16 @@ pub fn compute_call(
 #[tauri::command]
 pub fn compute_bid(state: Shared<'_>, id: i64, round: String) -> CommandResult<Estimate> {
     with_store(&state, |s| app::compute_estimate_bid(s, id, &round))
+}
+
+#[tauri::command]
+pub fn compute_relative(state: Shared<'_>, round: String) -> CommandResult<RelativeTable> {
+    with_store(&state, |s| {
+        app::compute_relative(
+            s,
+            &round,
+            relative::DEFAULT_BENCHMARK,
+            relative::DEFAULT_COUNT,
+        )
+    })
 }

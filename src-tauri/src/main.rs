@@ -22,6 +22,7 @@ fn main() {
             commands::verify_database,
             commands::compute_call,
             commands::compute_bid,
+            commands::compute_relative,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

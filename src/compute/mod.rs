@@ -3,6 +3,7 @@
 //! and energy in H200e-hours.
 
 pub mod estimate;
+pub mod plausibility;
 pub mod relative;
 pub mod scaling;
 pub mod stats;

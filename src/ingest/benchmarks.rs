@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 #[derive(Clone, Debug, PartialEq)]
 pub enum BenchmarkFile {
     Hardware(Vec<Accelerator>),
+    Clusters(Vec<Cluster>),
     Runs(BenchmarkSuite, Vec<BenchmarkRun>),
 }
 
@@ -68,6 +69,9 @@ pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<Benchmar
     let has = |c: &str| headers.iter().any(|h| h == c);
     if has("epoch_hardware_name") {
         return super::hardware::parse(file, text).map(BenchmarkFile::Hardware);
+    }
+    if has("chip_type_primary") {
+        return parse_clusters(file, text).map(BenchmarkFile::Clusters);
     }
     let (suite, required) = if has("time_to_train_minutes") {
         (BenchmarkSuite::Training, TRAINING)
@@ -244,6 +248,114 @@ pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<Benchmar
     }
     if problems.is_empty() {
         Ok(BenchmarkFile::Runs(suite, runs))
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// One AI cluster of Epoch AI's "AI Supercomputers" data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    pub name: String,
+    pub status: String,
+    /// Epoch's hardware name (joins `hardware.csv`'s `epoch_hardware_name`).
+    pub chip_type: String,
+    pub chips: Option<f64>,
+    pub power_mw: Option<f64>,
+    pub h100e: Option<f64>,
+    pub source: String,
+    pub row_hash: String,
+}
+
+fn parse_clusters(file: &str, text: &str) -> Result<Vec<Cluster>> {
+    use sha2::{Digest, Sha256};
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            Error::invalid(
+                Location::file(file).with_cell("line 1"),
+                "a CSV header row",
+                Some(e.to_string()),
+            )
+        })?
+        .clone();
+    let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
+    let required = [
+        "name",
+        "status",
+        "chip_type_primary",
+        "total_ai_chips",
+        "power_capacity_mw",
+        "h100_equivalents",
+    ];
+    let missing: Vec<Problem> = required
+        .iter()
+        .filter(|c| !index.contains_key(**c))
+        .map(|c| Problem {
+            location: Location::file(file).with_cell("line 1").with_field(*c),
+            rule: "a required column of the AI Supercomputers file".into(),
+            found: Some("missing".into()),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Invalid(missing));
+    }
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| {
+            Error::invalid(
+                Location::file(file).with_cell(format!("line {line}")),
+                "a CSV row with as many fields as the header",
+                Some(e.to_string()),
+            )
+        })?;
+        let get = |c: &str| {
+            index
+                .get(c)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut number = |c: &str| -> Option<f64> {
+            let v = get(c);
+            if v.is_empty() {
+                return None;
+            }
+            v.parse::<f64>().ok().filter(|x| x.is_finite()).or_else(|| {
+                problems.push(Problem {
+                    location: Location::file(file)
+                        .with_cell(format!("line {line}"))
+                        .with_field(c),
+                    rule: "a number".into(),
+                    found: Some(v),
+                });
+                None
+            })
+        };
+        let (chips, power_mw, h100e) = (
+            number("total_ai_chips"),
+            number("power_capacity_mw"),
+            number("h100_equivalents"),
+        );
+        let joined: Vec<&str> = record.iter().collect();
+        out.push(Cluster {
+            name: get("name"),
+            status: get("status"),
+            chip_type: get("chip_type_primary"),
+            chips,
+            power_mw,
+            h100e,
+            source: get("dataset_source"),
+            row_hash: hex::encode(Sha256::digest(joined.join("\u{1f}").as_bytes())),
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
     } else {
         Err(Error::Invalid(problems))
     }

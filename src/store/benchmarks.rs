@@ -174,3 +174,52 @@ pub fn runs(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
+
+/// Stores the clusters not already present; returns how many were new.
+pub fn insert_clusters(
+    tx: &mut Tx<'_>,
+    file: &str,
+    clusters: &[crate::ingest::benchmarks::Cluster],
+) -> Result<usize> {
+    let mut new = 0;
+    {
+        let mut stmt = tx.conn().prepare(
+            "INSERT OR IGNORE INTO clusters (name, status, chip_type, chips, power_mw, h100e, source, row_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for c in clusters {
+            new += stmt.execute(params![
+                c.name,
+                c.status,
+                c.chip_type,
+                c.chips,
+                c.power_mw,
+                c.h100e,
+                c.source,
+                c.row_hash
+            ])?;
+        }
+    }
+    if new > 0 {
+        tx.audit::<(), _>(
+            "benchmark.import",
+            "benchmark_file",
+            file,
+            None,
+            Some(&serde_json::json!({ "rows": clusters.len(), "new": new })),
+        )?;
+    }
+    Ok(new)
+}
+
+/// Facility kW per chip of every cluster with both figures, by Epoch hardware name.
+pub fn cluster_kw_per_chip(conn: &Connection) -> Result<Vec<(String, f64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT chip_type, power_mw * 1000.0 / chips FROM clusters
+         WHERE chips > 0 AND power_mw > 0 AND chip_type <> ''",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

@@ -43,7 +43,8 @@ before(async () => {
   );
   const estimates = Object.fromEntries(bids.map((b) => [String(b.id), cli(db, "compute", "estimate", "--bid", String(b.id))]));
   const emptyInfo = cli(join(tmp, "empty.sqlite3"), "init");
-  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates };
+  const relative = cli(db, "compute", "relative", "--round", "5.1");
+  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative };
 
   server = await createServer({
     root: uiDir,
@@ -241,6 +242,13 @@ test("compute per euro: a sortable table and the library's chart, labelled as de
   assert.equal(await chart.count(), 1, "the chart is the library's SVG");
   assert.match(await chart.textContent(), new RegExp(cheapest.acronym));
   assert.match(await page.getByTestId("compute-label").textContent(), /derived, not verified by MLCommons/);
+  const flagged = expected.filter((r) => r.plausibility?.flagged).map((r) => r.acronym).sort();
+  const shown = await page
+    .locator("[data-testid=compute-table] tbody tr[data-acronym]:has([data-testid=plausibility] .badge.bad)")
+    .evaluateAll((rs) => rs.map((r) => r.dataset.acronym).sort());
+  assert.deepEqual(shown, flagged, "the bids whose power claim is atypical are flagged");
+  const relativeRows = page.locator("[data-testid=relative-table] tbody tr");
+  assert.equal(await relativeRows.count(), fixtures.relative.rows.length, "the relative-productivity table is a view too");
   await page.screenshot({ path: join(shots, "compute.png"), fullPage: true });
 
   // A bid's page shows its compute figures too.

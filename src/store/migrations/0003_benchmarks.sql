@@ -41,3 +41,18 @@ CREATE TABLE benchmark_runs (
     line              INTEGER NOT NULL
 );
 CREATE INDEX benchmark_runs_lookup ON benchmark_runs(suite, round, benchmark, accelerator_count);
+
+-- AI clusters (Epoch AI, "AI Supercomputers"): the reference population for plausibility
+-- checks of a bid's claimed power per accelerator. `row_hash` (SHA-256 of the CSV row)
+-- makes a re-import change nothing.
+CREATE TABLE clusters (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    chip_type  TEXT NOT NULL,
+    chips      REAL,
+    power_mw   REAL,
+    h100e      REAL,
+    source     TEXT NOT NULL,
+    row_hash   TEXT NOT NULL UNIQUE
+);

@@ -12,6 +12,7 @@ import type {
   ErrorPayload,
   Problem,
   ProgrammeSummary,
+  RelativeTable,
   VerifyReport,
 } from "./bindings";
 
@@ -51,6 +52,7 @@ export const api = {
   computeCall: (callCode: string, round: string, lang: string) =>
     call<CallCompute>("compute_call", { call: callCode, round, lang }),
   computeBid: (id: number, round: string) => call<Estimate>("compute_bid", { id, round }),
+  computeRelative: (round: string) => call<RelativeTable>("compute_relative", { round }),
 };
 
 const databaseFilters = [{ name: "Gigafund database", extensions: ["sqlite3", "sqlite", "db"] }];

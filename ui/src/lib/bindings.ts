@@ -273,7 +273,11 @@ export type BidCompute = { bid_id: number, acronym: string, accelerators: number
 /**
  * Why there is no estimate, when there is none.
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * The bid's power claim against real clusters of its accelerator family.
+ */
+plausibility: Plausibility | null, };
 
 export type CallCompute = { call_code: string, round: string, rows: Array<BidCompute>, fit: ScalingFit, 
 /**
@@ -298,3 +302,17 @@ y: number, y_low: number, y_high: number,
  * A peak-FLOP/s fallback, drawn hollow.
  */
 fallback: boolean, };
+
+export type Plausibility = { metric: string, 
+/**
+ * The bid's figure: Σ sites' IT MW × PUE, per accelerator, in kW.
+ */
+claimed: number, q1: number, median: number, q3: number, 
+/**
+ * The accepted band: the interquartile range, widened to ±10 % of the median.
+ */
+low: number, high: number, clusters: number, 
+/**
+ * The claim lies outside the family's interquartile range.
+ */
+flagged: boolean, note: string, };

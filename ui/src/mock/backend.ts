@@ -10,6 +10,7 @@ import type {
   ErrorPayload,
   Estimate,
   ProgrammeSummary,
+  RelativeTable,
 } from "../lib/bindings";
 
 interface Fixtures {
@@ -20,6 +21,7 @@ interface Fixtures {
   /** By call code, then language. */
   compute: Record<string, Record<string, CallCompute>>;
   estimates: Record<string, Estimate>;
+  relative: RelativeTable;
   /** Commands that fail, with the payload the backend would send. */
   failures?: Record<string, ErrorPayload>;
   /** Set after load_demo (first-run tests). */
@@ -64,6 +66,8 @@ mockIPC((cmd, args) => {
       if (!c) throw { code: "NotFound", message: `call '${String(a.call)}' not found`, problems: [] } satisfies ErrorPayload;
       return c;
     }
+    case "compute_relative":
+      return fx.relative;
     case "compute_bid": {
       const e = fx.estimates[String(a.id)];
       if (!e) throw { code: "NotFound", message: `no estimate for bid ${String(a.id)}`, problems: [] } satisfies ErrorPayload;
