@@ -51,6 +51,77 @@ const INFERENCE: &[&str] = &[
     "source",
 ];
 
+/// Column positions by header name.
+type Columns = HashMap<String, usize>;
+
+/// Reads the header row; refuses the file when one of `required` is missing.
+fn columns(
+    file: &str,
+    headers: &csv::StringRecord,
+    required: &[&str],
+    what: &str,
+) -> Result<Columns> {
+    let index: Columns = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.to_string(), i))
+        .collect();
+    let missing: Vec<Problem> = required
+        .iter()
+        .filter(|c| !index.contains_key(**c))
+        .map(|c| Problem {
+            location: Location::file(file).with_cell("line 1").with_field(*c),
+            rule: format!("a required column of {what}"),
+            found: Some("missing".into()),
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(index)
+    } else {
+        Err(Error::Invalid(missing))
+    }
+}
+
+/// One data row with its place in the file.
+struct Row<'a> {
+    file: &'a str,
+    line: usize,
+    columns: &'a Columns,
+    record: &'a csv::StringRecord,
+}
+
+impl Row<'_> {
+    fn get(&self, c: &str) -> String {
+        self.columns
+            .get(c)
+            .and_then(|&i| self.record.get(i))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn opt(&self, c: &str) -> Option<String> {
+        Some(self.get(c)).filter(|v| !v.is_empty())
+    }
+
+    /// A number, or nothing when empty; a value that is not a number is a problem.
+    fn number(&self, c: &str, problems: &mut Vec<Problem>) -> Option<f64> {
+        let v = self.opt(c)?;
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => Some(x),
+            _ => {
+                problems.push(Problem {
+                    location: Location::file(self.file)
+                        .with_cell(format!("line {}", self.line))
+                        .with_field(c),
+                    rule: "a number".into(),
+                    found: Some(v),
+                });
+                None
+            }
+        }
+    }
+}
+
 /// Reads one file; `known` are the accelerator keys statistics may use.
 pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<BenchmarkFile> {
     let mut reader = csv::ReaderBuilder::new()
@@ -84,19 +155,7 @@ pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<Benchmar
             Some(headers.iter().take(6).collect::<Vec<_>>().join(",")),
         ));
     };
-    let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
-    let missing: Vec<Problem> = required
-        .iter()
-        .filter(|c| !index.contains_key(**c))
-        .map(|c| Problem {
-            location: Location::file(file).with_cell("line 1").with_field(*c),
-            rule: "a required column of this file kind".into(),
-            found: Some("missing".into()),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(Error::Invalid(missing));
-    }
+    let index = columns(file, &headers, required, "this file kind")?;
 
     let mut runs = Vec::new();
     let mut problems = Vec::new();
@@ -113,33 +172,15 @@ pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<Benchmar
                 continue;
             }
         };
-        let get = |c: &str| {
-            index
-                .get(c)
-                .and_then(|&i| record.get(i))
-                .unwrap_or("")
-                .to_string()
+        let row = Row {
+            file,
+            line: line as usize,
+            columns: &index,
+            record: &record,
         };
-        let opt = |c: &str| Some(get(c)).filter(|v| !v.is_empty());
-        let number = |c: &str, problems: &mut Vec<Problem>| -> Option<f64> {
-            let v = get(c);
-            if v.is_empty() {
-                return None;
-            }
-            match v.parse::<f64>() {
-                Ok(x) if x.is_finite() => Some(x),
-                _ => {
-                    problems.push(Problem {
-                        location: Location::file(file)
-                            .with_cell(format!("line {line}"))
-                            .with_field(c),
-                        rule: "a number".into(),
-                        found: Some(v),
-                    });
-                    None
-                }
-            }
-        };
+        let get = |c: &str| row.get(c);
+        let opt = |c: &str| row.opt(c);
+        let number = |c: &str, problems: &mut Vec<Problem>| row.number(c, problems);
         let count = number("accelerator_count", &mut problems);
         let (benchmark, scenario, score, unit, precision) = match suite {
             BenchmarkSuite::Training => (
@@ -282,7 +323,6 @@ fn parse_clusters(file: &str, text: &str) -> Result<Vec<Cluster>> {
             )
         })?
         .clone();
-    let index: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
     let required = [
         "name",
         "status",
@@ -291,18 +331,7 @@ fn parse_clusters(file: &str, text: &str) -> Result<Vec<Cluster>> {
         "power_capacity_mw",
         "h100_equivalents",
     ];
-    let missing: Vec<Problem> = required
-        .iter()
-        .filter(|c| !index.contains_key(**c))
-        .map(|c| Problem {
-            location: Location::file(file).with_cell("line 1").with_field(*c),
-            rule: "a required column of the AI Supercomputers file".into(),
-            found: Some("missing".into()),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(Error::Invalid(missing));
-    }
+    let index = columns(file, &headers, &required, "the AI Supercomputers file")?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -314,29 +343,14 @@ fn parse_clusters(file: &str, text: &str) -> Result<Vec<Cluster>> {
                 Some(e.to_string()),
             )
         })?;
-        let get = |c: &str| {
-            index
-                .get(c)
-                .and_then(|&i| record.get(i))
-                .unwrap_or("")
-                .to_string()
+        let row = Row {
+            file,
+            line,
+            columns: &index,
+            record: &record,
         };
-        let mut number = |c: &str| -> Option<f64> {
-            let v = get(c);
-            if v.is_empty() {
-                return None;
-            }
-            v.parse::<f64>().ok().filter(|x| x.is_finite()).or_else(|| {
-                problems.push(Problem {
-                    location: Location::file(file)
-                        .with_cell(format!("line {line}"))
-                        .with_field(c),
-                    rule: "a number".into(),
-                    found: Some(v),
-                });
-                None
-            })
-        };
+        let get = |c: &str| row.get(c);
+        let mut number = |c: &str| row.number(c, &mut problems);
         let (chips, power_mw, h100e) = (
             number("total_ai_chips"),
             number("power_capacity_mw"),
