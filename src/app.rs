@@ -742,7 +742,16 @@ pub struct BidCompute {
 /// Compute figures of every bid of a call, for the comparison view.
 pub fn compute_call(store: &Store, code: &str, round: &str) -> Result<Vec<BidCompute>> {
     store::calls::id_of(store.conn(), code)?;
-    let evidence = ComputeEvidence::load(store, round)?;
+    call_rows(store, code, round, &ComputeEvidence::load(store, round)?)
+}
+
+/// The compute rows of a call's bids, from evidence already loaded.
+fn call_rows(
+    store: &Store,
+    code: &str,
+    round: &str,
+    evidence: &ComputeEvidence,
+) -> Result<Vec<BidCompute>> {
     let kw_per_chip = store::benchmarks::cluster_kw_per_chip(store.conn())?;
     let mut out = Vec::new();
     for bid in store::bids::all(store.conn())?
@@ -798,8 +807,9 @@ pub struct CallCompute {
 pub fn compute_view(store: &Store, code: &str, round: &str, lang: &str) -> Result<CallCompute> {
     use crate::report::charts::{ComputeChartText, ComputePoint, compute_chart};
     let call = store::calls::by_code(store.conn(), code)?;
-    let rows = compute_call(store, code, round)?;
-    let fit = ComputeEvidence::load(store, round)?.fit;
+    let evidence = ComputeEvidence::load(store, round)?;
+    let rows = call_rows(store, code, round, &evidence)?;
+    let fit = evidence.fit;
     let points: Vec<ComputePoint> = rows
         .iter()
         .filter_map(|r| {

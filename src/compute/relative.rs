@@ -135,7 +135,7 @@ pub fn relative(
     n: u32,
 ) -> Result<RelativeTable> {
     let groups = groups(&medians(runs, round, benchmark, n)?)?;
-    let reference_runs: Vec<f64> = runs
+    let reference: Vec<&BenchmarkRun> = runs
         .iter()
         .filter(|r| {
             r.suite == BenchmarkSuite::Training
@@ -146,8 +146,8 @@ pub fn relative(
                 && r.accelerator == REFERENCE
                 && r.precision.as_deref() != Some("fp4")
         })
-        .filter_map(|r| r.score)
         .collect();
+    let reference_runs: Vec<f64> = reference.iter().filter_map(|r| r.score).collect();
     let reference_minutes =
         super::stats::median(&reference_runs).ok_or_else(|| Error::NotFound {
             kind: "reference result",
@@ -172,16 +172,8 @@ pub fn relative(
         };
         if acc == REFERENCE {
             let n_runs = reference_runs.len() as u32;
-            let submitters = runs
+            let submitters = reference
                 .iter()
-                .filter(|r| {
-                    r.round == round
-                        && r.benchmark == benchmark
-                        && r.accelerator_count == n
-                        && r.accelerator == REFERENCE
-                        && r.excluded_reason.is_none()
-                        && r.precision.as_deref() != Some("fp4")
-                })
                 .map(|r| r.submitter.as_str())
                 .collect::<std::collections::BTreeSet<_>>()
                 .len() as u32;

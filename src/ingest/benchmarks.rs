@@ -122,8 +122,8 @@ impl Row<'_> {
     }
 }
 
-/// Reads one file; `known` are the accelerator keys statistics may use.
-pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<BenchmarkFile> {
+/// A CSV reader (fields trimmed) and the header row, which every benchmark file has.
+fn open_csv<'a>(file: &str, text: &'a str) -> Result<(csv::Reader<&'a [u8]>, csv::StringRecord)> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -137,6 +137,12 @@ pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<Benchmar
             )
         })?
         .clone();
+    Ok((reader, headers))
+}
+
+/// Reads one file; `known` are the accelerator keys statistics may use.
+pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<BenchmarkFile> {
+    let (mut reader, headers) = open_csv(file, text)?;
     let has = |c: &str| headers.iter().any(|h| h == c);
     if has("epoch_hardware_name") {
         return super::hardware::parse(file, text).map(BenchmarkFile::Hardware);
@@ -310,19 +316,7 @@ pub struct Cluster {
 
 fn parse_clusters(file: &str, text: &str) -> Result<Vec<Cluster>> {
     use sha2::{Digest, Sha256};
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| {
-            Error::invalid(
-                Location::file(file).with_cell("line 1"),
-                "a CSV header row",
-                Some(e.to_string()),
-            )
-        })?
-        .clone();
+    let (mut reader, headers) = open_csv(file, text)?;
     let required = [
         "name",
         "status",
