@@ -104,6 +104,9 @@ pub enum Error {
     },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The user stopped a long operation; nothing was stored.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
     /// A bug or a broken invariant: not the user's fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -145,6 +148,7 @@ impl Error {
             Error::Invalid(_) => ErrorCode::Validation,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
+            Error::Cancelled(_) => ErrorCode::Cancelled,
             Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
             Error::NotADatabase { .. } => ErrorCode::NotADatabase,
             Error::Io { .. } => ErrorCode::Io,
@@ -177,6 +181,7 @@ pub enum ErrorCode {
     Validation,
     NotFound,
     Conflict,
+    Cancelled,
     NewerDatabase,
     NotADatabase,
     Io,

@@ -10,6 +10,7 @@ pub mod countries;
 pub mod demo;
 pub mod eligibility;
 pub mod error;
+pub mod finance;
 pub mod ingest;
 pub mod model;
 pub mod report;
