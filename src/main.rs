@@ -4,6 +4,8 @@
 //! database), 2 usage error, 3 internal error. With `--json`, stdout holds exactly one
 //! JSON document: the result, or `{"error": {code, message, problems}}`.
 
+mod cli_model;
+
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use gigafund::app::{self, BidRow, ProgrammeSummary};
@@ -53,6 +55,10 @@ enum Command {
     /// Compute per euro from benchmark runs (figures derived, not verified by MLCommons).
     #[command(subcommand)]
     Compute(ComputeCommand),
+    /// The finance model (FINANCE.md): cash flows, debt, guarantees, Monte Carlo, goal
+    /// seek, sensitivity and saved scenarios.
+    #[command(subcommand)]
+    Model(cli_model::ModelCommand),
     /// Check the database file (PRAGMA integrity_check) and the audit log's hash chain.
     Verify,
 }
@@ -433,6 +439,7 @@ fn run(cli: Cli) -> Result<bool> {
                 writeln!(out, "\nFigures {}.", gigafund::compute::LABEL)
             })
         }
+        Command::Model(cmd) => cli_model::run(&cli, cmd),
         Command::Verify => {
             let store = open(&cli)?;
             let report = app::verify(&store)?;

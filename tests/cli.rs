@@ -195,6 +195,8 @@ fn help_documents_every_command() -> TestResult {
         vec!["call", "--help"],
         vec!["bid", "show", "--help"],
         vec!["verify", "--help"],
+        vec!["model", "--help"],
+        vec!["model", "mc", "--help"],
     ] {
         let out = gigafund(&db)?.args(&args).output()?;
         assert!(out.status.success(), "{args:?}");
@@ -266,5 +268,292 @@ fn compute_commands_print_the_worked_example_and_import_benchmarks_idempotently(
         err["error"]["code"], "NotFound",
         "a round without results is refused with exit 1"
     );
+    Ok(())
+}
+
+#[test]
+fn model_run_prints_finance_md_metrics_by_name() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("x.sqlite3");
+    let file = repo_root().join("sample-data/models/reference.toml");
+    let file = file.to_str().ok_or("path")?;
+    let charts = dir.path().join("charts");
+    let doc = json(
+        &db,
+        &[
+            "model",
+            "run",
+            file,
+            "--charts",
+            charts.to_str().ok_or("path")?,
+        ],
+        0,
+    )?;
+    let m = &doc["metrics"];
+    assert!((m["debt"].as_f64().ok_or("debt")? - 1_090_531_431.63).abs() < 1.0);
+    assert!((m["equity_irr"].as_f64().ok_or("irr")? - 0.0700602).abs() < 1e-7);
+    assert_eq!(doc["years"].as_array().map(Vec::len), Some(17));
+    assert!(doc["years"][2]["dscr"].as_f64().is_some());
+    for svg in ["cash-flow.svg", "dscr.svg"] {
+        let text = std::fs::read_to_string(charts.join(svg))?;
+        assert!(text.starts_with("<svg"), "{svg}");
+    }
+    assert!(!db.exists(), "a model file needs no database");
+    // The guarantee example of FINANCE.md from its own file.
+    let g = repo_root().join("sample-data/models/pari-passu-guarantee.toml");
+    let doc = json(&db, &["model", "run", g.to_str().ok_or("path")?], 0)?;
+    assert!((doc["metrics"]["debt"].as_f64().ok_or("debt")? - 1_254_197_955.50).abs() < 1.0);
+    // Text for people: metrics and the yearly table.
+    let out = gigafund(&db)?.args(["model", "run", file]).output()?;
+    let text = String::from_utf8(out.stdout)?;
+    assert!(
+        text.contains("equity_irr") && text.contains("7.01 %"),
+        "{text}"
+    );
+    assert!(text.contains("€1,090.5m"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn model_inputs_are_refused_with_the_key_and_exit_1() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("x.sqlite3");
+    let text = std::fs::read_to_string(repo_root().join("sample-data/models/reference.toml"))?;
+    let bad = text
+        .replace("fac_spend = [0.5, 0.5]", "fac_spend = [0.5, 0.6]")
+        .replace("pub_share = 0.10", "pub_share = 1.5")
+        .replace("tenor = 10", "tenor = 16");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, bad)?;
+    let doc = json(&db, &["model", "run", path.to_str().ok_or("path")?], 1)?;
+    let problems = doc["error"]["problems"].as_array().ok_or("problems")?;
+    let fields: Vec<&str> = problems
+        .iter()
+        .filter_map(|p| p["location"]["field"].as_str())
+        .collect();
+    for key in ["fac_spend", "pub_share", "tenor"] {
+        assert!(fields.contains(&key), "{key} not named: {fields:?}");
+    }
+    assert!(problems.iter().all(|p| p["location"]["file"] == "bad.toml"));
+    // An unknown key names its line.
+    std::fs::write(&path, format!("{text}\nwacc = 0.07\n"))?;
+    let doc = json(&db, &["model", "run", path.to_str().ok_or("path")?], 1)?;
+    let msg = doc["error"]["message"].as_str().ok_or("message")?;
+    assert!(msg.contains("wacc") && msg.contains("line"), "{msg}");
+    // An unknown input to solve: exit 1, the key named.
+    let file = repo_root().join("sample-data/models/reference.toml");
+    let doc = json(
+        &db,
+        &[
+            "model",
+            "solve",
+            file.to_str().ok_or("path")?,
+            "--param",
+            "wacc",
+            "--metric",
+            "equity_irr",
+            "--target",
+            "0.1",
+        ],
+        1,
+    )?;
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("wacc"))
+    );
+    Ok(())
+}
+
+#[test]
+fn model_solve_mc_and_tornado_from_the_cli() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("x.sqlite3");
+    let file = repo_root().join("sample-data/models/reference.toml");
+    let file = file.to_str().ok_or("path")?;
+    let r = json(
+        &db,
+        &[
+            "model",
+            "solve",
+            file,
+            "--param",
+            "grant_share",
+            "--metric",
+            "equity_irr",
+            "--target",
+            "0.12",
+        ],
+        0,
+    )?;
+    assert!(
+        (r["solution"].as_f64().ok_or("solution")? - 0.51919).abs() < 1e-4,
+        "{r}"
+    );
+    // No root in the bracket is an answer (exit 0), not an error.
+    let r = json(
+        &db,
+        &[
+            "model",
+            "solve",
+            file,
+            "--param",
+            "p_new",
+            "--metric",
+            "equity_irr",
+            "--target",
+            "0.12",
+            "--lo",
+            "1",
+            "--hi",
+            "2",
+        ],
+        0,
+    )?;
+    assert!(r["solution"].is_null());
+    assert!(
+        r["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("no solution"))
+    );
+    let chart = dir.path().join("irr.svg");
+    let mc = json(
+        &db,
+        &[
+            "model",
+            "mc",
+            file,
+            "--paths",
+            "500",
+            "--seed",
+            "3",
+            "--chart",
+            chart.to_str().ok_or("path")?,
+        ],
+        0,
+    )?;
+    assert_eq!(mc["paths"], 500);
+    let pd = mc["pd_payment_default"].as_f64().ok_or("pd")?;
+    assert!((0.35..0.7).contains(&pd), "pd {pd}");
+    assert!(
+        mc["equity_irr"].as_array().is_some_and(Vec::is_empty),
+        "paths only with --all-paths"
+    );
+    assert!(std::fs::read_to_string(&chart)?.contains("P50"));
+    let again = json(
+        &db,
+        &["model", "mc", file, "--paths", "500", "--seed", "3"],
+        0,
+    )?;
+    assert_eq!(
+        mc["equity_irr_p50"], again["equity_irr_p50"],
+        "seeded runs repeat"
+    );
+    let t = json(
+        &db,
+        &[
+            "model", "tornado", file, "--metric", "min_dscr", "--change", "0.2",
+        ],
+        0,
+    )?;
+    let bars = t["bars"].as_array().ok_or("bars")?;
+    assert!(bars.len() > 20);
+    assert!(bars[0]["swing"].as_f64() >= bars[bars.len() - 1]["swing"].as_f64());
+    Ok(())
+}
+
+#[test]
+fn scenarios_of_a_bid_are_versioned_audited_and_compared() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("demo.sqlite3");
+    json(&db, &["demo"], 0)?;
+    let bids = json(&db, &["bid", "list", "--call", "INVESTAI-AIGF-2026"], 0)?;
+    let id = bids[0]["id"].as_i64().ok_or("id")?.to_string();
+    // A bid's model: its own lines, with notes on what was assumed.
+    let inputs = json(&db, &["model", "inputs", "--bid", &id], 0)?;
+    assert!(
+        inputs["inputs"]["own_lines"]["facility"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty())
+    );
+    assert!(inputs["notes"].as_array().is_some_and(|n| !n.is_empty()));
+    let base = json(
+        &db,
+        &["model", "run", "--bid", &id, "--save", "base case"],
+        0,
+    )?;
+    assert_eq!(base["scenario"]["version"], 1);
+    // The analyst edits the derived inputs (a higher price) and saves version 2.
+    let out = gigafund(&db)?
+        .args(["model", "inputs", "--bid", &id])
+        .output()?;
+    let toml_text = String::from_utf8(out.stdout)?;
+    let edited = toml_text.replace("p_new = 3.5", "p_new = 4.5");
+    assert_ne!(edited, toml_text);
+    let path = dir.path().join("edited.toml");
+    std::fs::write(&path, edited)?;
+    let v2 = json(
+        &db,
+        &[
+            "model",
+            "mc",
+            path.to_str().ok_or("path")?,
+            "--paths",
+            "200",
+            "--save",
+            "base case",
+            "--for-bid",
+            &id,
+        ],
+        0,
+    )?;
+    assert_eq!(v2["paths"], 200);
+    let list = json(&db, &["model", "scenarios", "--bid", &id], 0)?;
+    let list = list.as_array().ok_or("list")?;
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1]["version"], 2);
+    assert!(
+        list[1]["monte_carlo"]["pd_payment_default"]
+            .as_f64()
+            .is_some()
+    );
+    assert!(
+        list[0]["engine_version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("finance-v1"))
+    );
+    let ids: Vec<String> = list
+        .iter()
+        .filter_map(|s| s["id"].as_i64())
+        .map(|i| i.to_string())
+        .collect();
+    let c = json(&db, &["model", "compare", &ids[0], &ids[1]], 0)?;
+    let inputs = c["inputs"].as_array().ok_or("inputs")?;
+    assert_eq!(inputs.len(), 1, "only p_new differs: {inputs:?}");
+    assert_eq!(inputs[0]["key"], "p_new");
+    let irr = c["metrics"]
+        .as_array()
+        .ok_or("metrics")?
+        .iter()
+        .find(|r| r["key"] == "equity_irr")
+        .ok_or("irr")?;
+    assert!(
+        irr["values"][1].as_f64() > irr["values"][0].as_f64(),
+        "a higher price raises the IRR"
+    );
+    // Each save is in the audit log and the chain verifies.
+    let verify = json(&db, &["verify"], 0)?;
+    assert_eq!(verify["ok"], true, "{verify}");
+    let conn = rusqlite::Connection::open(&db)?;
+    let saves: i64 = conn.query_row(
+        "SELECT count(*) FROM audit_log WHERE action = 'scenario.save'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(saves, 2);
+    // A scenario of a bid that does not exist is refused and nothing is stored.
+    json(&db, &["model", "run", "--bid", "999", "--save", "x"], 1)?;
+    let n: i64 = conn.query_row("SELECT count(*) FROM scenarios", [], |r| r.get(0))?;
+    assert_eq!(n, 2);
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::inputs::{GuaranteeType, Inputs};
 use super::series::{self, Series};
 use super::tvm;
 use crate::error::{Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// The interest iteration stops when no year's interest moves by this much (€).
@@ -326,7 +326,7 @@ pub fn guarantee_payout_pv(
 
 /// The metrics of FINANCE.md §13–§14 under its names; `None` where a metric is undefined
 /// (an IRR without a sign change, a payback that never comes, a ratio without grants).
-#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Metrics {
     pub project_irr_pre_grant: Option<f64>,
     pub project_irr_post_grant: Option<f64>,
@@ -592,7 +592,9 @@ pub fn run_unchecked(p: &Inputs) -> Outcome {
              figures may be off"
         ));
     }
-    if debt.capped {
+    if debt.capped && debt.amount <= 0.0 {
+        warnings.push("max_gearing is 0: the model carries no senior debt".into());
+    } else if debt.capped {
         warnings.push(format!(
             "the debt is capped by max_gearing ({:.0} % of capex net of grants); DSCR is above \
              its target",

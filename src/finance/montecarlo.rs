@@ -336,14 +336,14 @@ pub struct PathResult {
 }
 
 /// Expected payout of a guarantee and what the lender still loses.
-#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct GuaranteeOutcome {
     pub label: String,
     pub expected_payout: f64,
     pub lender_expected_unpaid: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Histogram {
     /// Bin edges, one more than the counts.
     pub edges: Vec<f64>,
@@ -351,7 +351,7 @@ pub struct Histogram {
 }
 
 /// The statistics of FINANCE.md's Monte Carlo, and the distributions for charts.
-#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct MonteCarlo {
     pub paths: u32,
     pub seed: u64,

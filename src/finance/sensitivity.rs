@@ -219,10 +219,13 @@ pub fn tornado(
             let (low_value, high_value) = (v * (1.0 - change), v * (1.0 + change));
             let metric_low = at(low_value)?;
             let metric_high = at(high_value)?;
-            let swing = match (metric_low, metric_high) {
-                (Some(a), Some(b)) => (b - a).abs(),
-                _ => f64::INFINITY,
+            let (Some(a), Some(b)) = (metric_low, metric_high) else {
+                return Err(format!(
+                    "{name}: {metric_name} is undefined at ± {:.0} %",
+                    change * 100.0
+                ));
             };
+            let swing = (b - a).abs();
             Ok(TornadoBar {
                 param: name.clone(),
                 base_value: v,

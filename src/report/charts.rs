@@ -10,9 +10,9 @@ use ts_rs::TS;
 
 /// DejaVu Sans (Bitstream Vera licence, see templates/fonts/DejaVu-LICENSE.txt).
 const FONT: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
+pub(crate) const FAMILY: &str = "sans-serif";
 
-fn register() -> Result<()> {
+pub(crate) fn register() -> Result<()> {
     static ONCE: Once = Once::new();
     let mut failed = false;
     ONCE.call_once(|| failed = register_font(FAMILY, FontStyle::Normal, FONT).is_err());
@@ -22,7 +22,7 @@ fn register() -> Result<()> {
     Ok(())
 }
 
-fn chart_error<E: std::fmt::Debug>(e: E) -> Error {
+pub(crate) fn chart_error<E: std::fmt::Debug>(e: E) -> Error {
     Error::Internal(format!("chart: {e:?}"))
 }
 

@@ -2,3 +2,4 @@
 //! reports.
 
 pub mod charts;
+pub mod finance_charts;

@@ -10,6 +10,7 @@ pub mod benchmarks;
 pub mod bids;
 pub mod calls;
 pub mod evaluation;
+pub mod scenarios;
 
 use crate::error::{Error, Result};
 use crate::model::Actor;
@@ -25,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_programme.sql"),
     include_str!("migrations/0002_evaluation.sql"),
     include_str!("migrations/0003_benchmarks.sql"),
+    include_str!("migrations/0004_scenarios.sql"),
 ];
 
 /// The schema version this build writes.

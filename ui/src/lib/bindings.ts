@@ -137,7 +137,7 @@ rule: string,
  */
 found: string | null, };
 
-export type ErrorCode = "Validation" | "NotFound" | "Conflict" | "NewerDatabase" | "NotADatabase" | "Io" | "Internal";
+export type ErrorCode = "Validation" | "NotFound" | "Conflict" | "Cancelled" | "NewerDatabase" | "NotADatabase" | "Io" | "Internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, problems: Array<Problem>, };
 
@@ -316,3 +316,166 @@ low: number, high: number, clusters: number,
  * The claim lies outside the family's interquartile range.
  */
 flagged: boolean, note: string, };
+
+export type GuaranteeType = "none" | "pari_passu" | "first_loss";
+
+export type Guarantee = { type: GuaranteeType, 
+/**
+ * Pari-passu: the share of each shortfall paid. First-loss: the share of the balance
+ * the fee is charged on (normally equal to `first_loss_cap`).
+ */
+cover: number, 
+/**
+ * Yearly fee on `cover` × balance.
+ */
+fee: number, 
+/**
+ * First-loss: the most paid, as a share of the debt.
+ */
+first_loss_cap: number, };
+
+export type OwnLines = { 
+/**
+ * The calendar year of t = 0.
+ */
+first_year: number, 
+/**
+ * Facility capex (land, buildings, power, cooling, grid, other) per construction year.
+ */
+facility: Array<number>, 
+/**
+ * IT capex per year t (first generation in the last construction year, refreshes after).
+ */
+it: Array<number>, 
+/**
+ * Electricity per operating year, € (from the bid's energy lines).
+ */
+electricity: Array<number>, 
+/**
+ * Every other operating cost per operating year, €.
+ */
+other_opex: Array<number>, 
+/**
+ * The values the lines were derived at: costs scale by input / reference.
+ */
+ref_fac_capex_per_mw_it: number, ref_hw_cost_per_acc: number, ref_elec_price: number, };
+
+export type Distribution = { "dist": "lognormal", sigma: number, mean_preserving: boolean, } | { "dist": "normal", sd: number, min: number | null, max: number | null, } | { "dist": "triangular", min: number, mode: number | null, max: number, } | { "dist": "uniform", min: number, max: number, };
+
+export type Correlation = { a: string, b: string, rho: number, };
+
+export type RiskSpec = { distributions: { [key in string]: Distribution }, correlations: Array<Correlation>, };
+
+export type Inputs = { n_acc: number, hw_cost_per_acc: number, kw_it_per_acc: number, pue: number, idle_frac: number, fac_capex_per_mw_it: number, contingency: number, constr_years: number, fac_spend: Array<number>, op_years: number, gen_life: number, refresh_price_factor: number, hw_residual: number, util: number, p_new: number, p_decline: number, infl: number, pub_share: number, pub_price_factor: number, elec_price: number, elec_esc: number, fte: number, cost_fte: number, staff_esc: number, maint_fac: number, maint_it: number, insurance: number, other_opex: number, tax: number, fac_dep_years: number, grant_share: number, grant_reduces_dep_base: boolean, debt_rate: number, dscr: number, tenor: number, max_gearing: number, upfront_fee: number, dsra_months: number, lockup_dscr: number, disc_equity: number, disc_project: number, ref_rate_funding_gap: number, guarantee: Guarantee, 
+/**
+ * A bid's own capex and opex lines, when the series come from a bid.
+ */
+own_lines?: OwnLines | null, 
+/**
+ * The analyst's distributions and correlations for Monte Carlo (FINANCE.md's default
+ * draws when absent).
+ */
+risk?: RiskSpec | null, };
+
+export type Metrics = { project_irr_pre_grant: number | null, project_irr_post_grant: number | null, project_npv_pre_grant: number, equity_irr: number | null, equity_npv: number, 
+/**
+ * Extension: equity MIRR, negative flows financed at `debt_rate`, positive ones
+ * reinvested at `disc_equity`.
+ */
+equity_mirr: number | null, debt: number, debt_capped_by_gearing: boolean, equity_initial: number, gearing_initial: number, min_dscr: number | null, avg_dscr: number | null, llcr_at_drawdown: number | null, equity_payback_years: number | null, funding_gap_rate_pre_tax_at_ref_rate: number, funding_gap_after_tax_at_project_disc: number, mobilisation_ratio_private_per_public: number | null, it_mw: number, facility_mw: number, facility_capex: number, it_capex_gen1: number, initial_capex: number, lifetime_capex: number, grants_total: number, first_year_revenue: number, first_year_opex: number, first_year_electricity: number, debt_gross_shortfall_pv: number, debt_loss_pv: number, payment_default: boolean, 
+/**
+ * What the inputs' guarantee pays on the base case's shortfalls (PV at r_f).
+ */
+guarantee_payout_pv: number, };
+
+export type Year = { 
+/**
+ * t, 0 = the first construction year.
+ */
+t: number, 
+/**
+ * Calendar year when the series come from a bid's lines.
+ */
+year: number | null, operating: boolean, capex: number, grants: number, revenue: number, opex: number, electricity: number, ebitda: number, depreciation: number, interest: number, guarantee_fee: number, tax: number, resale: number, mra_accrual: number, mra_balance: number, refresh_capex: number, refresh_from_equity: number, cfads: number, debt_service: number, principal: number, debt_balance: number, dscr: number | null, dsra_balance: number, shortfall: number, arrears: number, distributed: number, trapped: number, locked_up: boolean, equity_flow: number, project_flow_pre_grant: number, project_flow_post_grant: number, };
+
+export type Outcome = { metrics: Metrics, years: Array<Year>, debt_iterations: number, warnings: Array<string>, };
+
+export type GuaranteeOutcome = { label: string, expected_payout: number, lender_expected_unpaid: number, };
+
+export type Histogram = { 
+/**
+ * Bin edges, one more than the counts.
+ */
+edges: Array<number>, counts: Array<number>, };
+
+export type MonteCarlo = { paths: number, seed: number, pd_payment_default: number, p_min_dscr_below_1: number, expected_gross_shortfall: number, expected_net_loss: number, guarantees: Array<GuaranteeOutcome>, equity_irr_p10: number | null, equity_irr_p50: number | null, equity_irr_p90: number | null, 
+/**
+ * Paths whose equity flows have no IRR (they never change sign).
+ */
+equity_irr_undefined: number, min_dscr_p05: number | null, min_dscr_p50: number | null, base_debt: number, 
+/**
+ * Equity IRR of each path (undefined ones left out), in path order.
+ */
+equity_irr: Array<number>, 
+/**
+ * Minimum DSCR over the tenor of each path, in path order.
+ */
+min_dscr: Array<number>, equity_irr_histogram: Histogram, risk: RiskSpec, };
+
+export type GoalSeek = { param: string, metric: string, target: number, 
+/**
+ * The bracket searched; the input's default when absent (shares [0, 0.9], prices
+ * [1, 10], other amounts [base/10, base×10]).
+ */
+lo: number | null, hi: number | null, 
+/**
+ * Monte Carlo paths for a Monte Carlo statistic (`pd_payment_default`, …); the same
+ * seed at every step, so the statistic is a step function solved by bisection.
+ */
+paths: number | null, seed: number | null, };
+
+export type GoalSeekResult = { param: string, metric: string, target: number, lo: number, hi: number, base_value: number, solution: number | null, 
+/**
+ * The metric at the solution.
+ */
+achieved: number | null, 
+/**
+ * The metric at both ends of the bracket.
+ */
+at_lo: number | null, at_hi: number | null, evaluations: number, message: string, };
+
+export type TornadoBar = { param: string, base_value: number, low_value: number, high_value: number, metric_low: number | null, metric_high: number | null, 
+/**
+ * |metric_high − metric_low|; bars are sorted by it, largest first.
+ */
+swing: number, };
+
+export type Tornado = { metric: string, base: number | null, change: number, bars: Array<TornadoBar>, 
+/**
+ * Inputs left out, with the reason (zero base, or the move breaks a rule).
+ */
+skipped: Array<string>, };
+
+export type BidInputs = { bid_id: number, acronym: string, inputs: Inputs, notes: Array<string>, };
+
+export type ModelView = { inputs: Inputs, outcome: Outcome, cash_flow_svg: string, dscr_svg: string, engine_version: string, };
+
+export type TornadoView = { tornado: Tornado, svg: string, };
+
+export type MonteCarloView = { monte_carlo: MonteCarlo, histogram_svg: string, };
+
+export type Scenario = { id: number, bid_id: number | null, bid_acronym: string | null, name: string, version: number, inputs: Inputs, metrics: Metrics, 
+/**
+ * The Monte Carlo summary, without the per-path values (the histogram stays).
+ */
+monte_carlo: MonteCarlo | null, engine_version: string, note: string, created_by: string, created_at: string, };
+
+export type ScenarioHead = { id: number, label: string, engine_version: string, };
+
+export type ComparedValue = { key: string, values: Array<JsonValue>, };
+
+export type Comparison = { scenarios: Array<ScenarioHead>, metrics: Array<ComparedValue>, 
+/**
+ * Only the inputs whose values are not all equal.
+ */
+inputs: Array<ComparedValue>, };

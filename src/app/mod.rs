@@ -1,6 +1,8 @@
 //! The one service surface both front-ends call: the CLI (`src/main.rs`) and the Tauri
 //! commands (`src-tauri/`) are thin wrappers over these functions.
 
+pub mod finance;
+
 use crate::compute::{
     self,
     estimate::{Estimate, EstimateParams},
@@ -142,7 +144,7 @@ pub struct BidDetail {
     pub pue: f64,
 }
 
-fn weighted_pue(bid: &Bid) -> f64 {
+pub(crate) fn weighted_pue(bid: &Bid) -> f64 {
     let mw = bid.it_mw();
     if mw <= 0.0 {
         return 0.0;

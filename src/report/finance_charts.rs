@@ -1,0 +1,430 @@
+//! The finance charts (FINANCE.md): yearly cash flows, DSCR against the lock-up line, the
+//! equity-IRR distribution from Monte Carlo and the tornado. Drawn by plotters into SVG, so
+//! the app shows them and the reports embed them.
+
+use super::charts::{FAMILY, chart_error, register};
+use crate::error::Result;
+use crate::finance::Year;
+use crate::finance::montecarlo::MonteCarlo;
+use crate::finance::sensitivity::Tornado;
+use plotters::prelude::*;
+
+const BLUE: RGBColor = RGBColor(0, 51, 153);
+const LIGHT_BLUE: RGBColor = RGBColor(120, 160, 220);
+const ORANGE: RGBColor = RGBColor(230, 130, 40);
+const GREY: RGBColor = RGBColor(150, 150, 160);
+const RED: RGBColor = RGBColor(190, 30, 45);
+const GRID: RGBColor = RGBColor(228, 232, 240);
+
+/// The words of a chart in the user's language.
+#[derive(Clone, Debug, Default)]
+pub struct ChartText {
+    pub caption: String,
+    pub x_axis: String,
+    pub y_axis: String,
+    /// Series names, in the order each chart documents.
+    pub legend: Vec<String>,
+    /// `,` for French, `.` for English.
+    pub decimal: char,
+}
+
+impl ChartText {
+    fn legend(&self, i: usize) -> String {
+        self.legend.get(i).cloned().unwrap_or_default()
+    }
+
+    fn num(&self, v: f64, decimals: usize) -> String {
+        let s = format!("{v:.decimals$}");
+        if self.decimal == ',' {
+            s.replace('.', ",")
+        } else {
+            s
+        }
+    }
+}
+
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+/// Revenue up, opex and capex down (bars, € m), the equity flow as a line.
+pub fn cash_flow_chart(
+    years: &[Year],
+    text: &ChartText,
+    width: u32,
+    height: u32,
+) -> Result<String> {
+    register()?;
+    let m = 1e6;
+    let (lo, hi) = range(years.iter().flat_map(|y| {
+        [
+            y.revenue / m,
+            -(y.opex + y.capex) / m,
+            y.equity_flow / m,
+            0.0,
+        ]
+    }));
+    let n = years.len() as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&text.caption, (FAMILY, 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..n - 0.5, lo..hi)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(&text.x_axis)
+            .y_desc(&text.y_axis)
+            .label_style((FAMILY, 11))
+            .axis_desc_style((FAMILY, 12))
+            .x_labels(years.len().min(20))
+            .x_label_formatter(&|x| {
+                let i = x.round() as usize;
+                years
+                    .get(i)
+                    .map(|y| y.year.map_or(y.t.to_string(), |c| c.to_string()))
+                    .unwrap_or_default()
+            })
+            .y_label_formatter(&|v| text.num(*v, 0))
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .draw()
+            .map_err(chart_error)?;
+        let w = 0.28;
+        let bar = |x: f64, from: f64, to: f64, c: RGBColor| {
+            Rectangle::new([(x - w, from), (x + w, to)], c.filled())
+        };
+        chart
+            .draw_series(
+                years
+                    .iter()
+                    .enumerate()
+                    .map(|(i, y)| bar(i as f64, 0.0, y.revenue / m, LIGHT_BLUE)),
+            )
+            .map_err(chart_error)?
+            .label(text.legend(0))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], LIGHT_BLUE.filled()));
+        chart
+            .draw_series(
+                years
+                    .iter()
+                    .enumerate()
+                    .map(|(i, y)| bar(i as f64, 0.0, -y.opex / m, ORANGE)),
+            )
+            .map_err(chart_error)?
+            .label(text.legend(1))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], ORANGE.filled()));
+        chart
+            .draw_series(
+                years
+                    .iter()
+                    .enumerate()
+                    .map(|(i, y)| bar(i as f64, -y.opex / m, -(y.opex + y.capex) / m, GREY)),
+            )
+            .map_err(chart_error)?
+            .label(text.legend(2))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], GREY.filled()));
+        let line: Vec<(f64, f64)> = years
+            .iter()
+            .enumerate()
+            .map(|(i, y)| (i as f64, y.equity_flow / m))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(2)))
+            .map_err(chart_error)?
+            .label(text.legend(3))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], BLUE.stroke_width(2)));
+        chart
+            .draw_series(line.into_iter().map(|p| Circle::new(p, 3, BLUE.filled())))
+            .map_err(chart_error)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FAMILY, 11))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GRID)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// DSCR in each year with debt service, with the target, the lock-up and 1.0 as lines.
+pub fn dscr_chart(
+    years: &[Year],
+    target: f64,
+    lockup: f64,
+    text: &ChartText,
+    width: u32,
+    height: u32,
+) -> Result<String> {
+    register()?;
+    let points: Vec<(f64, f64)> = years
+        .iter()
+        .filter_map(|y| y.dscr.map(|d| (y.t as f64, d)))
+        .collect();
+    let (x0, x1) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.0), b.max(p.0))
+        });
+    let (x0, x1) = if x0.is_finite() {
+        (x0 - 0.5, x1 + 0.5)
+    } else {
+        (0.0, 1.0)
+    };
+    let (lo, hi) = range(points.iter().map(|p| p.1).chain([0.8, target, lockup]));
+    let lo = lo.clamp(-1.0, 0.8);
+    // Head room for the legend above the bars.
+    let hi = hi + (hi - lo) * 0.35;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&text.caption, (FAMILY, 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1, lo..hi)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(&text.x_axis)
+            .y_desc(&text.y_axis)
+            .label_style((FAMILY, 11))
+            .axis_desc_style((FAMILY, 12))
+            .x_label_formatter(&|x| {
+                let t = x.round() as u32;
+                years
+                    .iter()
+                    .find(|y| y.t == t)
+                    .map(|y| y.year.map_or(t.to_string(), |c| c.to_string()))
+                    .unwrap_or_default()
+            })
+            .y_label_formatter(&|v| text.num(*v, 2))
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .draw()
+            .map_err(chart_error)?;
+        chart
+            .draw_series(points.iter().map(|(x, y)| {
+                let colour = if *y < lockup { RED } else { LIGHT_BLUE };
+                Rectangle::new([(x - 0.3, 0.0_f64.max(lo)), (x + 0.3, *y)], colour.filled())
+            }))
+            .map_err(chart_error)?
+            .label(text.legend(0))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], LIGHT_BLUE.filled()));
+        for (i, (level, colour)) in [(target, BLUE), (lockup, ORANGE), (1.0, RED)]
+            .into_iter()
+            .enumerate()
+        {
+            let style = colour.stroke_width(2);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(x0, level), (x1, level)],
+                    8,
+                    5,
+                    style,
+                ))
+                .map_err(chart_error)?
+                .label(format!("{} {}", text.legend(i + 1), text.num(level, 2)))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FAMILY, 11))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GRID)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// The Monte Carlo distribution of the equity IRR (%), with P10, P50 and P90 marked.
+pub fn irr_histogram(mc: &MonteCarlo, text: &ChartText, width: u32, height: u32) -> Result<String> {
+    register()?;
+    let h = &mc.equity_irr_histogram;
+    let edges: Vec<f64> = h.edges.iter().map(|e| e * 100.0).collect();
+    let x0 = edges.first().copied().unwrap_or(0.0);
+    let x1 = edges.last().copied().unwrap_or(1.0);
+    let top = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.12;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&text.caption, (FAMILY, 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1, 0.0..top)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(&text.x_axis)
+            .y_desc(&text.y_axis)
+            .label_style((FAMILY, 11))
+            .axis_desc_style((FAMILY, 12))
+            .x_label_formatter(&|v| text.num(*v, 0))
+            .y_label_formatter(&|v| text.num(*v, 0))
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .draw()
+            .map_err(chart_error)?;
+        chart
+            .draw_series(h.counts.iter().enumerate().map(|(i, c)| {
+                Rectangle::new(
+                    [(edges[i], 0.0), (edges[i + 1], f64::from(*c))],
+                    LIGHT_BLUE.filled(),
+                )
+            }))
+            .map_err(chart_error)?
+            .label(text.legend(0))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], LIGHT_BLUE.filled()));
+        for (i, (q, colour)) in [
+            (mc.equity_irr_p10, RED),
+            (mc.equity_irr_p50, BLUE),
+            (mc.equity_irr_p90, ORANGE),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let Some(q) = q else { continue };
+            let x = q * 100.0;
+            let style = colour.stroke_width(2);
+            chart
+                .draw_series(DashedLineSeries::new(vec![(x, 0.0), (x, top)], 6, 4, style))
+                .map_err(chart_error)?
+                .label(format!("{} {} %", text.legend(i + 1), text.num(x, 1)))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FAMILY, 11))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GRID)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// Horizontal bars from the metric at input − x % to input + x %, largest swing on top.
+pub fn tornado_chart(
+    t: &Tornado,
+    bars: usize,
+    scale: f64,
+    text: &ChartText,
+    width: u32,
+    height: u32,
+) -> Result<String> {
+    register()?;
+    let shown: Vec<_> = t
+        .bars
+        .iter()
+        .filter(|b| b.metric_low.is_some() && b.metric_high.is_some())
+        .take(bars)
+        .collect();
+    let base = t.base.unwrap_or(0.0) * scale;
+    let (lo, hi) = range(
+        shown
+            .iter()
+            .flat_map(|b| {
+                [
+                    b.metric_low.unwrap_or(0.0) * scale,
+                    b.metric_high.unwrap_or(0.0) * scale,
+                ]
+            })
+            .chain([base]),
+    );
+    let k = shown.len().max(1) as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&text.caption, (FAMILY, 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(150)
+            .build_cartesian_2d(lo..hi, -0.5..k - 0.5)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(&text.x_axis)
+            .label_style((FAMILY, 11))
+            .axis_desc_style((FAMILY, 12))
+            .y_labels(shown.len().max(1))
+            .y_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() > 0.01 || i < 0.0 {
+                    return String::new();
+                }
+                // Row 0 is at the bottom: the largest swing is drawn at the top.
+                let idx = (k - 1.0 - i) as usize;
+                shown.get(idx).map(|b| b.param.clone()).unwrap_or_default()
+            })
+            .x_label_formatter(&|v| text.num(*v, 1))
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .draw()
+            .map_err(chart_error)?;
+        let row = |i: usize| k - 1.0 - i as f64;
+        chart
+            .draw_series(shown.iter().enumerate().map(|(i, b)| {
+                let v = b.metric_low.unwrap_or(0.0) * scale;
+                Rectangle::new([(base, row(i) - 0.35), (v, row(i) + 0.35)], ORANGE.filled())
+            }))
+            .map_err(chart_error)?
+            .label(text.legend(0))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], ORANGE.filled()));
+        chart
+            .draw_series(shown.iter().enumerate().map(|(i, b)| {
+                let v = b.metric_high.unwrap_or(0.0) * scale;
+                Rectangle::new(
+                    [(base, row(i) - 0.35), (v, row(i) + 0.35)],
+                    LIGHT_BLUE.filled(),
+                )
+            }))
+            .map_err(chart_error)?
+            .label(text.legend(1))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], LIGHT_BLUE.filled()));
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(base, -0.5), (base, k - 0.5)],
+                BLUE.stroke_width(2),
+            )))
+            .map_err(chart_error)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FAMILY, 11))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GRID)
+            .draw()
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
