@@ -49,6 +49,9 @@ pub enum ModelCommand {
         /// Write the cash-flow and DSCR charts (SVG) into this directory.
         #[arg(long, value_name = "DIR")]
         charts: Option<PathBuf>,
+        /// With --json, print the app's view instead: inputs, outcome and both charts.
+        #[arg(long)]
+        view: bool,
         #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
         lang: String,
     },
@@ -93,6 +96,9 @@ pub enum ModelCommand {
         /// Also print every path's equity IRR and minimum DSCR in the JSON.
         #[arg(long)]
         all_paths: bool,
+        /// With --json, print the app's view (the statistics and the histogram chart).
+        #[arg(long)]
+        view: bool,
     },
     /// Sensitivity: each input ± x %, sorted by its effect on a metric.
     Tornado {
@@ -107,6 +113,9 @@ pub enum ModelCommand {
         chart: Option<PathBuf>,
         #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
         lang: String,
+        /// With --json, print the app's view (the tornado and its chart).
+        #[arg(long)]
+        view: bool,
     },
     /// Print a bid's model inputs as TOML, to edit and run as a file.
     Inputs {
@@ -250,6 +259,7 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
             source,
             save,
             charts,
+            view: as_view,
             lang,
         } => {
             let (inputs, bid, notes) = load(cli, source)?;
@@ -274,6 +284,9 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
                 }
                 None => None,
             };
+            if *as_view && cli.json {
+                return output(true, &view, |_| Ok(()));
+            }
             let doc = serde_json::json!({
                 "metrics": view.outcome.metrics,
                 "years": view.outcome.years,
@@ -335,6 +348,7 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
             chart,
             lang,
             all_paths,
+            view: as_view,
         } => {
             let (inputs, bid, _) = load(cli, source)?;
             let cancel = AtomicBool::new(false);
@@ -366,12 +380,15 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
                 }
                 None => None,
             };
-            let mc = &mut view.monte_carlo;
             if !all_paths {
-                mc.equity_irr.clear();
-                mc.min_dscr.clear();
+                view.monte_carlo.equity_irr.clear();
+                view.monte_carlo.min_dscr.clear();
             }
-            output(cli.json, &*mc, |out| {
+            if *as_view && cli.json {
+                return output(true, &view, |_| Ok(()));
+            }
+            let mc = &view.monte_carlo;
+            output(cli.json, mc, |out| {
                 writeln!(
                     out,
                     "{} paths, seed {} (debt fixed at {})",
@@ -442,9 +459,13 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
             change,
             chart,
             lang,
+            view: as_view,
         } => {
             let (inputs, _, _) = load(cli, source)?;
             let view = fin::tornado(&inputs, metric, *change, lang)?;
+            if *as_view && cli.json {
+                return output(true, &view, |_| Ok(()));
+            }
             if let Some(path) = chart {
                 write_file(path, &view.svg)?;
             }

@@ -189,7 +189,7 @@ pub enum ErrorCode {
 }
 
 /// What the UI and `--json` consumers receive for an error: `{code, message, problems}`.
-#[derive(Clone, Debug, Serialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct ErrorPayload {
     pub code: ErrorCode,
     pub message: String,

@@ -129,3 +129,101 @@ pub fn compute_relative(state: Shared<'_>, round: String) -> CommandResult<Relat
         )
     })
 }
+
+// ---- finance model (FINANCE.md) -----------------------------------------------------
+
+use gigafund::app::finance::{
+    self as fin, BidInputs, Comparison, ModelView, MonteCarloJob, MonteCarloStatus, TornadoView,
+};
+use gigafund::finance::Inputs;
+use gigafund::finance::montecarlo::MonteCarlo;
+use gigafund::finance::sensitivity::{GoalSeek, GoalSeekResult};
+use gigafund::store::scenarios::Scenario;
+
+fn payload<T>(r: gigafund::Result<T>) -> CommandResult<T> {
+    r.map_err(|e| e.to_payload())
+}
+
+/// FINANCE.md's reference inputs (a 100,000-accelerator gigafactory).
+#[tauri::command]
+pub fn model_reference_inputs() -> Inputs {
+    Inputs::reference()
+}
+
+#[tauri::command]
+pub fn model_bid_inputs(state: Shared<'_>, bid_id: i64) -> CommandResult<BidInputs> {
+    with_store(&state, |s| fin::bid_model_inputs(s, bid_id))
+}
+
+#[tauri::command]
+pub fn model_view(inputs: Inputs, lang: String) -> CommandResult<ModelView> {
+    payload(fin::view(&inputs, &lang))
+}
+
+#[tauri::command]
+pub fn model_goal_seek(inputs: Inputs, request: GoalSeek) -> CommandResult<GoalSeekResult> {
+    payload(fin::goal_seek(&inputs, &request))
+}
+
+#[tauri::command]
+pub fn model_tornado(
+    inputs: Inputs,
+    metric: String,
+    change: f64,
+    lang: String,
+) -> CommandResult<TornadoView> {
+    payload(fin::tornado(&inputs, &metric, change, &lang))
+}
+
+#[tauri::command]
+pub fn model_mc_start(
+    job: State<'_, MonteCarloJob>,
+    inputs: Inputs,
+    paths: u32,
+    seed: u64,
+    lang: String,
+) -> CommandResult<()> {
+    payload(job.start(inputs, paths, seed, lang))
+}
+
+#[tauri::command]
+pub fn model_mc_status(job: State<'_, MonteCarloJob>) -> MonteCarloStatus {
+    job.status()
+}
+
+#[tauri::command]
+pub fn model_mc_cancel(job: State<'_, MonteCarloJob>) {
+    job.cancel();
+}
+
+#[tauri::command]
+pub fn scenario_save(
+    state: Shared<'_>,
+    bid_id: Option<i64>,
+    name: String,
+    note: String,
+    inputs: Inputs,
+    monte_carlo: Option<MonteCarlo>,
+) -> CommandResult<Scenario> {
+    with_store(&state, |s| {
+        fin::save_scenario(
+            s,
+            &actor(),
+            bid_id,
+            &name,
+            &note,
+            &inputs,
+            monte_carlo.as_ref(),
+        )
+    })
+}
+
+#[tauri::command]
+pub fn scenario_list(state: Shared<'_>, bid_id: Option<i64>) -> CommandResult<Vec<Scenario>> {
+    with_store(&state, |s| fin::scenarios(s, bid_id))
+}
+
+#[tauri::command]
+pub fn scenario_compare(state: Shared<'_>, ids: Vec<i64>) -> CommandResult<Comparison> {
+    with_store(&state, |s| fin::compare(s, &ids))
+}

@@ -12,6 +12,7 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(Mutex::new(state))
+        .manage(gigafund::app::finance::MonteCarloJob::default())
         .invoke_handler(tauri::generate_handler![
             commands::database_info,
             commands::open_database,
@@ -23,6 +24,17 @@ fn main() {
             commands::compute_call,
             commands::compute_bid,
             commands::compute_relative,
+            commands::model_reference_inputs,
+            commands::model_bid_inputs,
+            commands::model_view,
+            commands::model_goal_seek,
+            commands::model_tornado,
+            commands::model_mc_start,
+            commands::model_mc_status,
+            commands::model_mc_cancel,
+            commands::scenario_save,
+            commands::scenario_list,
+            commands::scenario_compare,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

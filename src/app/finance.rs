@@ -438,6 +438,7 @@ pub struct ScenarioHead {
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct ComparedValue {
     pub key: String,
+    #[ts(type = "unknown[]")]
     pub values: Vec<serde_json::Value>,
 }
 
@@ -527,4 +528,98 @@ pub fn compare(store: &Store, ids: &[i64]) -> Result<Comparison> {
 /// The metrics of a run under FINANCE.md's names, for `--json` consumers.
 pub fn metrics_json(m: &Metrics) -> Result<serde_json::Value> {
     serde_json::to_value(m).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Where a Monte Carlo run started by the app stands (the UI polls it for its progress bar).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct MonteCarloStatus {
+    pub running: bool,
+    pub done: u32,
+    pub total: u32,
+    /// The last finished run (per-path values left out; the histogram is there).
+    pub result: Option<MonteCarloView>,
+    pub error: Option<crate::error::ErrorPayload>,
+}
+
+#[derive(Debug, Default)]
+struct JobState {
+    done: std::sync::atomic::AtomicU32,
+    total: std::sync::atomic::AtomicU32,
+    running: AtomicBool,
+    cancel: AtomicBool,
+    outcome:
+        std::sync::Mutex<Option<std::result::Result<MonteCarloView, crate::error::ErrorPayload>>>,
+}
+
+/// One Monte Carlo run at a time, in a background thread, with progress and cancellation.
+#[derive(Debug, Default, Clone)]
+pub struct MonteCarloJob {
+    state: std::sync::Arc<JobState>,
+}
+
+impl MonteCarloJob {
+    /// Checks the inputs, then starts the run; refused while another run is going.
+    pub fn start(&self, inputs: Inputs, paths: u32, seed: u64, lang: String) -> Result<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        inputs.check("inputs")?;
+        if paths == 0 || paths > 1_000_000 {
+            return Err(Error::invalid(
+                Location::default().with_field("paths"),
+                "between 1 and 1,000,000 paths",
+                Some(paths.to_string()),
+            ));
+        }
+        if self.state.running.swap(true, SeqCst) {
+            return Err(Error::Conflict(
+                "a Monte Carlo run is already going: wait for it or cancel it".into(),
+            ));
+        }
+        self.state.done.store(0, SeqCst);
+        self.state.total.store(paths, SeqCst);
+        self.state.cancel.store(false, SeqCst);
+        if let Ok(mut o) = self.state.outcome.lock() {
+            *o = None;
+        }
+        let state = self.state.clone();
+        std::thread::spawn(move || {
+            let progress = |done: u32, _total: u32| {
+                state.done.fetch_max(done, SeqCst);
+            };
+            let result = monte_carlo(&inputs, paths, seed, &lang, &progress, &state.cancel)
+                .map(|mut v| {
+                    v.monte_carlo.equity_irr.clear();
+                    v.monte_carlo.min_dscr.clear();
+                    v
+                })
+                .map_err(|e| e.to_payload());
+            if let Ok(mut o) = state.outcome.lock() {
+                *o = Some(result);
+            }
+            state.running.store(false, SeqCst);
+        });
+        Ok(())
+    }
+
+    pub fn cancel(&self) {
+        self.state
+            .cancel
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn status(&self) -> MonteCarloStatus {
+        use std::sync::atomic::Ordering::SeqCst;
+        let outcome = self.state.outcome.lock().ok().and_then(|o| o.clone());
+        let (result, error) = match outcome {
+            Some(Ok(v)) => (Some(v), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        MonteCarloStatus {
+            running: self.state.running.load(SeqCst),
+            done: self.state.done.load(SeqCst),
+            total: self.state.total.load(SeqCst),
+            result,
+            error,
+        }
+    }
 }

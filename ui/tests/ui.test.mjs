@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,7 +44,31 @@ before(async () => {
   const estimates = Object.fromEntries(bids.map((b) => [String(b.id), cli(db, "compute", "estimate", "--bid", String(b.id))]));
   const emptyInfo = cli(join(tmp, "empty.sqlite3"), "init");
   const relative = cli(db, "compute", "relative", "--round", "5.1");
-  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative };
+  const ref = join(uiDir, "..", "sample-data", "models", "reference.toml");
+  const gfBid = bids.find((b) => b.call_code === "INVESTAI-AIGF-2026");
+  const badModel = join(tmp, "bad.toml");
+  writeFileSync(badModel, readFileSync(ref, "utf8").replace("util = 0.8", "util = 1.3"));
+  let invalid;
+  try {
+    cli(db, "model", "run", badModel);
+  } catch (e) {
+    invalid = JSON.parse(e.stdout).error;
+  }
+  cli(db, "model", "run", ref, "--save", "reference");
+  cli(db, "model", "mc", ref, "--paths", "500", "--save", "reference", "--note", "with Monte Carlo");
+  const scenarios = cli(db, "model", "scenarios");
+  const model = {
+    view: { en: cli(db, "model", "run", ref, "--view"), fr: cli(db, "model", "run", ref, "--view", "--lang", "fr") },
+    bidView: cli(db, "model", "run", "--bid", String(gfBid.id), "--view"),
+    bidInputs: { [String(gfBid.id)]: cli(db, "model", "inputs", "--bid", String(gfBid.id)) },
+    invalid,
+    mc: cli(db, "model", "mc", ref, "--paths", "2000", "--seed", "1", "--view"),
+    tornado: cli(db, "model", "tornado", ref, "--metric", "equity_irr", "--view"),
+    seek: cli(db, "model", "solve", ref, "--param", "grant_share", "--metric", "equity_irr", "--target", "0.12"),
+    scenarios,
+    comparison: cli(db, "model", "compare", ...scenarios.map((s) => String(s.id))),
+  };
+  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative, model };
 
   server = await createServer({
     root: uiDir,
@@ -261,6 +285,86 @@ test("compute per euro: a sortable table and the library's chart, labelled as de
   await page.goto(`${baseUrl}mock.html#/compute?call=${code}`);
   await page.getByTestId("compute-chart").locator("svg").waitFor();
   assert.match(await page.getByTestId("compute-chart").textContent(), /€ par H200e-heure/);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("finance: live results, refused inputs named, Monte Carlo with progress, tornado, goal seek and scenarios", async () => {
+  const { page, context, pageErrors } = await open({}, "en", "#/finance");
+  const irr = page.locator("[data-testid=model-kpis] [data-metric=equity_irr] .value");
+  await irr.waitFor();
+  assert.equal(await irr.textContent(), "7.01%", "FINANCE.md's base equity IRR");
+  assert.equal(await page.getByTestId("cash-flow-chart").locator("svg").count(), 1);
+  assert.match(await page.getByTestId("dscr-chart").textContent(), /lock-up 1.10/);
+
+  // An input outside its range is refused with its key, and the field is marked.
+  const util = page.locator("input[data-key=util]");
+  await util.fill("1.3");
+  await page.getByTestId("model-problems").waitFor();
+  assert.match(await page.getByTestId("model-problems").textContent(), /util.*\[0, 1\]/);
+  assert.equal(await util.getAttribute("aria-invalid"), "true");
+  await util.fill("0.8");
+  await page.getByTestId("model-problems").waitFor({ state: "detached" });
+
+  // Monte Carlo: a progress bar while it runs, then the histogram and the statistics.
+  await page.getByTestId("mc-run").click();
+  await page.getByTestId("mc-progress").waitFor();
+  await page.getByTestId("mc-chart").locator("svg").waitFor();
+  const pd = fixtures.model.mc.monte_carlo.pd_payment_default;
+  assert.match(await page.getByTestId("mc-stats").textContent(), new RegExp(`${(pd * 100).toFixed(1)}%`));
+  assert.match(await page.getByTestId("mc-chart").textContent(), /P50/);
+  // …and a run can be cancelled.
+  await page.getByTestId("mc-run").click();
+  await page.getByTestId("mc-cancel").click();
+  assert.match(await page.getByTestId("mc-message").textContent(), /Cancelled/);
+
+  await page.getByTestId("tornado-run").click();
+  await page.getByTestId("tornado-chart").locator("svg").waitFor();
+  assert.match(await page.getByTestId("tornado-chart").textContent(), /p_new/);
+
+  // Goal seek in a dialog (Ctrl+G), and its answer applied to the input.
+  await page.keyboard.press("Control+g");
+  await page.getByTestId("seek-solve").click();
+  await page.getByTestId("seek-result").waitFor();
+  assert.match(await page.getByTestId("seek-result").textContent(), /grant_share = 0\.519/);
+  await page.getByTestId("seek-apply").click();
+  assert.match(await page.locator("input[data-key=grant_share]").inputValue(), /^0\.519/);
+
+  // Scenarios: save one (with the Monte Carlo run only if the inputs did not change), compare two.
+  await page.getByTestId("scenario-name").fill("half grants");
+  await page.getByTestId("scenario-save").click();
+  await page.getByTestId("scenario-saved").waitFor();
+  assert.match(await page.getByTestId("scenario-saved").textContent(), /half grants.*version 1/);
+  const calls = await page.evaluate(() => window.__GIGAFUND_CALLS__.filter((c) => c.cmd === "scenario_save"));
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].args.monteCarlo, null, "the Monte Carlo run belongs to other inputs");
+  const boxes = page.locator("[data-testid=scenario-table] tbody input[type=checkbox]");
+  assert.ok((await boxes.count()) >= 3);
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await page.getByTestId("scenario-compare").click();
+  await page.getByTestId("comparison").waitFor();
+  assert.match(await page.getByTestId("comparison").textContent(), /Equity IRR/);
+  await page.screenshot({ path: join(shots, "finance.png"), fullPage: true });
+
+  // In French: words, percentages and chart labels.
+  await page.getByTestId("lang").selectOption("fr");
+  await page.waitForFunction(() => document.querySelector("[data-testid=model-kpis] [data-metric=equity_irr] .label")?.textContent === "TRI des fonds propres");
+  await page.waitForFunction(() => /blocage/.test(document.querySelector("[data-testid=dscr-chart]")?.textContent ?? ""));
+  assert.match(await page.locator("[data-testid=model-kpis] [data-metric=equity_irr] .value").textContent(), /^\d+,\d+\s?%$/);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("finance: a bid's model comes from its own lines, with notes on what was assumed", async () => {
+  const id = Object.keys(fixtures.model.bidInputs)[0];
+  const { page, context, pageErrors } = await open({}, "en", `#/bid/${id}`);
+  await page.getByTestId("model-bid").click();
+  await page.locator("[data-testid=model-kpis] [data-metric=debt] .value").waitFor();
+  assert.equal(await page.getByTestId("model-source").inputValue(), id);
+  assert.match(await page.locator("details.notes").textContent(), /bid's lines/);
+  const debt = fixtures.model.bidView.outcome.metrics.debt;
+  assert.match(await page.locator("[data-testid=model-kpis] [data-metric=debt] .value").textContent(), new RegExp(`€${(debt / 1e9).toFixed(1)}B`));
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

@@ -4,6 +4,16 @@ import { invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type {
   BidDetail,
+  BidInputs,
+  Comparison,
+  GoalSeek,
+  GoalSeekResult,
+  Inputs,
+  ModelView,
+  MonteCarlo,
+  MonteCarloStatus,
+  Scenario,
+  TornadoView,
   CallCompute,
   Estimate,
   BidRow,
@@ -53,6 +63,20 @@ export const api = {
     call<CallCompute>("compute_call", { call: callCode, round, lang }),
   computeBid: (id: number, round: string) => call<Estimate>("compute_bid", { id, round }),
   computeRelative: (round: string) => call<RelativeTable>("compute_relative", { round }),
+  modelReferenceInputs: () => call<Inputs>("model_reference_inputs"),
+  modelBidInputs: (bidId: number) => call<BidInputs>("model_bid_inputs", { bidId }),
+  modelView: (inputs: Inputs, lang: string) => call<ModelView>("model_view", { inputs, lang }),
+  modelGoalSeek: (inputs: Inputs, request: GoalSeek) => call<GoalSeekResult>("model_goal_seek", { inputs, request }),
+  modelTornado: (inputs: Inputs, metric: string, change: number, lang: string) =>
+    call<TornadoView>("model_tornado", { inputs, metric, change, lang }),
+  modelMcStart: (inputs: Inputs, paths: number, seed: number, lang: string) =>
+    call<null>("model_mc_start", { inputs, paths, seed, lang }),
+  modelMcStatus: () => call<MonteCarloStatus>("model_mc_status"),
+  modelMcCancel: () => call<null>("model_mc_cancel"),
+  scenarioSave: (bidId: number | null, name: string, note: string, inputs: Inputs, monteCarlo: MonteCarlo | null) =>
+    call<Scenario>("scenario_save", { bidId, name, note, inputs, monteCarlo }),
+  scenarioList: (bidId: number | null) => call<Scenario[]>("scenario_list", { bidId }),
+  scenarioCompare: (ids: number[]) => call<Comparison>("scenario_compare", { ids }),
 };
 
 const databaseFilters = [{ name: "Gigafund database", extensions: ["sqlite3", "sqlite", "db"] }];

@@ -472,10 +472,16 @@ monte_carlo: MonteCarlo | null, engine_version: string, note: string, created_by
 
 export type ScenarioHead = { id: number, label: string, engine_version: string, };
 
-export type ComparedValue = { key: string, values: Array<JsonValue>, };
+export type ComparedValue = { key: string, values: unknown[], };
 
 export type Comparison = { scenarios: Array<ScenarioHead>, metrics: Array<ComparedValue>, 
 /**
  * Only the inputs whose values are not all equal.
  */
 inputs: Array<ComparedValue>, };
+
+export type MonteCarloStatus = { running: boolean, done: number, total: number, 
+/**
+ * The last finished run (per-path values left out; the histogram is there).
+ */
+result: MonteCarloView | null, error: ErrorPayload | null, };

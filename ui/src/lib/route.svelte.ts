@@ -3,7 +3,8 @@ export type Route =
   | { view: "dashboard" }
   | { view: "bids"; call: string | null }
   | { view: "bid"; id: number }
-  | { view: "compute"; call: string | null };
+  | { view: "compute"; call: string | null }
+  | { view: "finance"; bid: number | null };
 
 export function parse(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?");
@@ -14,6 +15,10 @@ export function parse(hash: string): Route {
   }
   if (parts[0] === "compute") {
     return { view: "compute", call: new URLSearchParams(query).get("call") };
+  }
+  if (parts[0] === "finance") {
+    const bid = new URLSearchParams(query).get("bid");
+    return { view: "finance", bid: bid && /^\d+$/.test(bid) ? Number(bid) : null };
   }
   if (parts[0] === "bid" && parts[1] && /^\d+$/.test(parts[1])) {
     return { view: "bid", id: Number(parts[1]) };
@@ -31,6 +36,8 @@ export function href(route: Route): string {
       return `#/bid/${route.id}`;
     case "compute":
       return route.call ? `#/compute?call=${encodeURIComponent(route.call)}` : "#/compute";
+    case "finance":
+      return route.bid === null ? "#/finance" : `#/finance?bid=${route.bid}`;
   }
 }
 

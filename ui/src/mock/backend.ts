@@ -4,6 +4,14 @@
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import type {
   BidDetail,
+  BidInputs,
+  Comparison,
+  GoalSeekResult,
+  Inputs,
+  ModelView,
+  MonteCarloView,
+  Scenario,
+  TornadoView,
   BidRow,
   CallCompute,
   DatabaseInfo,
@@ -24,6 +32,18 @@ interface Fixtures {
   relative: RelativeTable;
   /** Commands that fail, with the payload the backend would send. */
   failures?: Record<string, ErrorPayload>;
+  /** The finance model, from `gigafund model … --json --view`. */
+  model?: {
+    view: Record<string, ModelView>;
+    bidView: ModelView;
+    bidInputs: Record<string, BidInputs>;
+    invalid: ErrorPayload;
+    mc: MonteCarloView;
+    tornado: TornadoView;
+    seek: GoalSeekResult;
+    scenarios: Scenario[];
+    comparison: Comparison;
+  };
   /** Set after load_demo (first-run tests). */
   demo?: { info: DatabaseInfo };
 }
@@ -38,6 +58,11 @@ declare global {
 const fx = window.__GIGAFUND_FIXTURES__;
 if (!fx) throw new Error("mock.html needs window.__GIGAFUND_FIXTURES__");
 let info = fx.info;
+// Monte Carlo: the first status poll reports half the paths, the next one the result.
+let mcPolls = -1;
+let mcCancelled = false;
+let mcTotal = 0;
+const scenarios: Scenario[] = [...(fx.model?.scenarios ?? [])];
 window.__GIGAFUND_CALLS__ = [];
 
 mockWindows("main");
@@ -73,6 +98,58 @@ mockIPC((cmd, args) => {
       if (!e) throw { code: "NotFound", message: `no estimate for bid ${String(a.id)}`, problems: [] } satisfies ErrorPayload;
       return e;
     }
+    case "model_reference_inputs":
+      return fx.model?.view.en?.inputs;
+    case "model_bid_inputs": {
+      const b = fx.model?.bidInputs[String(a.bidId)];
+      if (!b) throw { code: "NotFound", message: `bid '${String(a.bidId)}' not found`, problems: [] } satisfies ErrorPayload;
+      return b;
+    }
+    case "model_view": {
+      const inputs = a.inputs as Inputs;
+      if (inputs.util > 1) throw fx.model?.invalid;
+      if (inputs.own_lines) return fx.model?.bidView;
+      return fx.model?.view[String(a.lang)];
+    }
+    case "model_mc_start":
+      mcPolls = 0;
+      mcCancelled = false;
+      mcTotal = Number(a.paths);
+      return null;
+    case "model_mc_status": {
+      mcPolls += 1;
+      if (mcCancelled)
+        return { running: false, done: mcTotal / 2, total: mcTotal, result: null, error: { code: "Cancelled", message: "cancelled", problems: [] } };
+      if (mcPolls < 3) return { running: true, done: (mcTotal * mcPolls) / 3, total: mcTotal, result: null, error: null };
+      return { running: false, done: mcTotal, total: mcTotal, result: fx.model?.mc, error: null };
+    }
+    case "model_mc_cancel":
+      mcCancelled = true;
+      return null;
+    case "model_tornado":
+      return fx.model?.tornado;
+    case "model_goal_seek":
+      return fx.model?.seek;
+    case "scenario_list":
+      return scenarios.filter((s) => s.bid_id === (a.bidId ?? null));
+    case "scenario_save": {
+      const base = fx.model?.scenarios[0];
+      if (!base) throw { code: "Internal", message: "no scenario fixture", problems: [] } satisfies ErrorPayload;
+      const same = scenarios.filter((s) => s.name === a.name && s.bid_id === (a.bidId ?? null));
+      const s: Scenario = {
+        ...base,
+        id: 100 + scenarios.length,
+        bid_id: (a.bidId as number | null) ?? null,
+        name: String(a.name),
+        note: String(a.note),
+        version: same.length + 1,
+        monte_carlo: (a.monteCarlo as Scenario["monte_carlo"]) ?? null,
+      };
+      scenarios.push(s);
+      return s;
+    }
+    case "scenario_compare":
+      return fx.model?.comparison;
     default:
       throw { code: "Internal", message: `mock backend: no answer for ${cmd}`, problems: [] } satisfies ErrorPayload;
   }
