@@ -847,3 +847,48 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_app_runs_monte_carlo_in_the_background_with_progress_and_cancel() -> TestResult {
+    use gigafund::app::finance::MonteCarloJob;
+    let job = MonteCarloJob::default();
+    // Invalid inputs are refused before anything starts.
+    let mut bad = Inputs::reference();
+    bad.util = 2.0;
+    assert!(job.start(bad, 1_000, 1, "en".into()).is_err());
+    assert!(!job.status().running);
+    job.start(Inputs::reference(), 3_000, 5, "en".into())?;
+    // A second run is refused while the first is going (or it has already finished).
+    let second = job.start(Inputs::reference(), 10, 5, "en".into());
+    let mut status = job.status();
+    for _ in 0..600 {
+        if !status.running {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        status = job.status();
+    }
+    assert!(!status.running, "finished within 6 s");
+    let view = status.result.ok_or("no result")?;
+    if second.is_err() {
+        assert_eq!(view.monte_carlo.paths, 3_000);
+    }
+    assert!(view.histogram_svg.starts_with("<svg"));
+    assert!(view.monte_carlo.equity_irr.is_empty(), "per-path values stay in the engine");
+    assert_eq!(status.done, status.total);
+    // Cancelling a long run stops it with nothing kept.
+    job.start(Inputs::reference(), 1_000_000, 5, "en".into())?;
+    job.cancel();
+    let mut status = job.status();
+    for _ in 0..1_000 {
+        if !status.running {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        status = job.status();
+    }
+    assert!(!status.running);
+    assert!(status.result.is_none());
+    assert_eq!(status.error.map(|e| e.code), Some(gigafund::error::ErrorCode::Cancelled));
+    Ok(())
+}
