@@ -874,7 +874,10 @@ fn the_app_runs_monte_carlo_in_the_background_with_progress_and_cancel() -> Test
         assert_eq!(view.monte_carlo.paths, 3_000);
     }
     assert!(view.histogram_svg.starts_with("<svg"));
-    assert!(view.monte_carlo.equity_irr.is_empty(), "per-path values stay in the engine");
+    assert!(
+        view.monte_carlo.equity_irr.is_empty(),
+        "per-path values stay in the engine"
+    );
     assert_eq!(status.done, status.total);
     // Cancelling a long run stops it with nothing kept.
     job.start(Inputs::reference(), 1_000_000, 5, "en".into())?;
@@ -889,6 +892,9 @@ fn the_app_runs_monte_carlo_in_the_background_with_progress_and_cancel() -> Test
     }
     assert!(!status.running);
     assert!(status.result.is_none());
-    assert_eq!(status.error.map(|e| e.code), Some(gigafund::error::ErrorCode::Cancelled));
+    assert_eq!(
+        status.error.map(|e| e.code),
+        Some(gigafund::error::ErrorCode::Cancelled)
+    );
     Ok(())
 }
