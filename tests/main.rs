@@ -5,6 +5,7 @@ mod cli;
 mod compute;
 mod finance;
 mod ingest;
+mod report;
 mod store;
 
 use gigafund::model::Actor;

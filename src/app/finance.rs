@@ -9,7 +9,7 @@ use crate::finance::sensitivity::{self, GoalSeek, GoalSeekResult, Tornado};
 use crate::finance::{ENGINE_VERSION, Metrics};
 use crate::ingest;
 use crate::model::{Actor, Bid, CapexCategory, OpexCategory};
-use crate::report::finance_charts::{self as charts, ChartText};
+use crate::report::finance_charts::{self as charts, chart_text as text};
 use crate::store::scenarios::{self, NewScenario, Scenario};
 use crate::store::{self, Store};
 use serde::Serialize;
@@ -225,67 +225,6 @@ pub fn bid_inputs(bid: &Bid) -> Result<BidInputs> {
 
 pub fn bid_model_inputs(store: &Store, bid_id: i64) -> Result<BidInputs> {
     bid_inputs(&store::bids::get(store.conn(), bid_id)?)
-}
-
-/// Chart words in English or French.
-fn text(lang: &str, chart: &str) -> ChartText {
-    let fr = lang == "fr";
-    let t = |en: &str, fr_: &str| if fr { fr_.to_string() } else { en.to_string() };
-    let decimal = if fr { ',' } else { '.' };
-    match chart {
-        "cash_flow" => ChartText {
-            caption: t("Yearly cash flows", "Flux de trésorerie annuels"),
-            x_axis: t("Year", "Année"),
-            y_axis: t("€ million", "millions d’€"),
-            legend: vec![
-                t("Revenue", "Recettes"),
-                t("Opex", "Charges d’exploitation"),
-                t("Capex", "Investissements"),
-                t("Equity cash flow", "Flux des fonds propres"),
-            ],
-            decimal,
-        },
-        "dscr" => ChartText {
-            caption: t(
-                "Debt service cover ratio",
-                "Ratio de couverture du service de la dette",
-            ),
-            x_axis: t("Year", "Année"),
-            y_axis: "DSCR".into(),
-            legend: vec![
-                "DSCR".into(),
-                t("target", "cible"),
-                t("lock-up", "blocage des distributions"),
-                t("break-even", "équilibre"),
-            ],
-            decimal,
-        },
-        "irr" => ChartText {
-            caption: t(
-                "Equity IRR across Monte Carlo paths",
-                "TRI des fonds propres sur les tirages Monte Carlo",
-            ),
-            x_axis: t("Equity IRR (%)", "TRI des fonds propres (%)"),
-            y_axis: t("Paths", "Tirages"),
-            legend: vec![
-                t("Paths", "Tirages"),
-                "P10".into(),
-                "P50".into(),
-                "P90".into(),
-            ],
-            decimal,
-        },
-        _ => ChartText {
-            caption: t("Sensitivity", "Sensibilité"),
-            x_axis: String::new(),
-            y_axis: String::new(),
-            legend: vec![
-                t("input − x %", "paramètre − x %"),
-                t("input + x %", "paramètre + x %"),
-            ],
-            decimal,
-        },
-    }
 }
 
 /// A run with its charts, for the app and `model run --chart`.

@@ -2,6 +2,7 @@
 //! commands (`src-tauri/`) are thin wrappers over these functions.
 
 pub mod finance;
+pub mod reports;
 
 use crate::compute::{
     self,

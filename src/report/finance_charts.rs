@@ -7,7 +7,40 @@ use crate::error::Result;
 use crate::finance::Year;
 use crate::finance::montecarlo::MonteCarlo;
 use crate::finance::sensitivity::Tornado;
+use plotters::coord::Shift;
 use plotters::prelude::*;
+
+/// Draws into an SVG string.
+fn svg(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<String> {
+    register()?;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(out)
+}
+
+/// Draws into RGB pixels (for PDF documents), `width` × `height`.
+pub fn rgb(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+) -> Result<Vec<u8>> {
+    register()?;
+    let mut buf = vec![255u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(buf)
+}
 
 const BLUE: RGBColor = RGBColor(0, 51, 153);
 const LIGHT_BLUE: RGBColor = RGBColor(120, 160, 220);
@@ -26,9 +59,19 @@ pub struct ChartText {
     pub legend: Vec<String>,
     /// `,` for French, `.` for English.
     pub decimal: char,
+    /// Size of text and margins relative to the screen charts (2.0 for print bitmaps).
+    pub scale: f64,
 }
 
 impl ChartText {
+    fn px(&self, v: f64) -> f64 {
+        v * if self.scale > 0.0 { self.scale } else { 1.0 }
+    }
+
+    fn pxu(&self, v: u32) -> u32 {
+        self.px(f64::from(v)).round() as u32
+    }
+
     fn legend(&self, i: usize) -> String {
         self.legend.get(i).cloned().unwrap_or_default()
     }
@@ -63,7 +106,14 @@ pub fn cash_flow_chart(
     width: u32,
     height: u32,
 ) -> Result<String> {
-    register()?;
+    svg(width, height, |root| draw_cash_flow(root, years, text))
+}
+
+pub fn draw_cash_flow<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    years: &[Year],
+    text: &ChartText,
+) -> Result<()> {
     let m = 1e6;
     let (lo, hi) = range(years.iter().flat_map(|y| {
         [
@@ -74,23 +124,21 @@ pub fn cash_flow_chart(
         ]
     }));
     let n = years.len() as f64;
-    let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&text.caption, (FAMILY, 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
+        let mut chart = ChartBuilder::on(root)
+            .caption(&text.caption, (FAMILY, text.px(16.0)))
+            .margin(text.pxu(12))
+            .x_label_area_size(text.pxu(40))
+            .y_label_area_size(text.pxu(70))
             .build_cartesian_2d(-0.5..n - 0.5, lo..hi)
             .map_err(chart_error)?;
         chart
             .configure_mesh()
             .x_desc(&text.x_axis)
             .y_desc(&text.y_axis)
-            .label_style((FAMILY, 11))
-            .axis_desc_style((FAMILY, 12))
+            .label_style((FAMILY, text.px(11.0)))
+            .axis_desc_style((FAMILY, text.px(12.0)))
             .x_labels(years.len().min(20))
             .x_label_formatter(&|x| {
                 let i = x.round() as usize;
@@ -154,14 +202,13 @@ pub fn cash_flow_chart(
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
-            .label_font((FAMILY, 11))
+            .label_font((FAMILY, text.px(11.0)))
             .background_style(WHITE.mix(0.85))
             .border_style(GRID)
             .draw()
             .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
     }
-    Ok(svg)
+    Ok(())
 }
 
 /// DSCR in each year with debt service, with the target, the lock-up and 1.0 as lines.
@@ -173,7 +220,18 @@ pub fn dscr_chart(
     width: u32,
     height: u32,
 ) -> Result<String> {
-    register()?;
+    svg(width, height, |root| {
+        draw_dscr(root, years, target, lockup, text)
+    })
+}
+
+pub fn draw_dscr<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    years: &[Year],
+    target: f64,
+    lockup: f64,
+    text: &ChartText,
+) -> Result<()> {
     let points: Vec<(f64, f64)> = years
         .iter()
         .filter_map(|y| y.dscr.map(|d| (y.t as f64, d)))
@@ -192,23 +250,21 @@ pub fn dscr_chart(
     let lo = lo.clamp(-1.0, 0.8);
     // Head room for the legend above the bars.
     let hi = hi + (hi - lo) * 0.35;
-    let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&text.caption, (FAMILY, 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+        let mut chart = ChartBuilder::on(root)
+            .caption(&text.caption, (FAMILY, text.px(16.0)))
+            .margin(text.pxu(12))
+            .x_label_area_size(text.pxu(40))
+            .y_label_area_size(text.pxu(56))
             .build_cartesian_2d(x0..x1, lo..hi)
             .map_err(chart_error)?;
         chart
             .configure_mesh()
             .x_desc(&text.x_axis)
             .y_desc(&text.y_axis)
-            .label_style((FAMILY, 11))
-            .axis_desc_style((FAMILY, 12))
+            .label_style((FAMILY, text.px(11.0)))
+            .axis_desc_style((FAMILY, text.px(12.0)))
             .x_label_formatter(&|x| {
                 let t = x.round() as u32;
                 years
@@ -249,41 +305,45 @@ pub fn dscr_chart(
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
-            .label_font((FAMILY, 11))
+            .label_font((FAMILY, text.px(11.0)))
             .background_style(WHITE.mix(0.85))
             .border_style(GRID)
             .draw()
             .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
     }
-    Ok(svg)
+    Ok(())
 }
 
 /// The Monte Carlo distribution of the equity IRR (%), with P10, P50 and P90 marked.
 pub fn irr_histogram(mc: &MonteCarlo, text: &ChartText, width: u32, height: u32) -> Result<String> {
-    register()?;
+    svg(width, height, |root| draw_irr_histogram(root, mc, text))
+}
+
+pub fn draw_irr_histogram<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    mc: &MonteCarlo,
+    text: &ChartText,
+) -> Result<()> {
     let h = &mc.equity_irr_histogram;
     let edges: Vec<f64> = h.edges.iter().map(|e| e * 100.0).collect();
     let x0 = edges.first().copied().unwrap_or(0.0);
     let x1 = edges.last().copied().unwrap_or(1.0);
     let top = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.12;
-    let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&text.caption, (FAMILY, 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+        let mut chart = ChartBuilder::on(root)
+            .caption(&text.caption, (FAMILY, text.px(16.0)))
+            .margin(text.pxu(12))
+            .x_label_area_size(text.pxu(40))
+            .y_label_area_size(text.pxu(56))
             .build_cartesian_2d(x0..x1, 0.0..top)
             .map_err(chart_error)?;
         chart
             .configure_mesh()
             .x_desc(&text.x_axis)
             .y_desc(&text.y_axis)
-            .label_style((FAMILY, 11))
-            .axis_desc_style((FAMILY, 12))
+            .label_style((FAMILY, text.px(11.0)))
+            .axis_desc_style((FAMILY, text.px(12.0)))
             .x_label_formatter(&|v| text.num(*v, 0))
             .y_label_formatter(&|v| text.num(*v, 0))
             .light_line_style(WHITE)
@@ -320,14 +380,13 @@ pub fn irr_histogram(mc: &MonteCarlo, text: &ChartText, width: u32, height: u32)
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
-            .label_font((FAMILY, 11))
+            .label_font((FAMILY, text.px(11.0)))
             .background_style(WHITE.mix(0.85))
             .border_style(GRID)
             .draw()
             .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
     }
-    Ok(svg)
+    Ok(())
 }
 
 /// Horizontal bars from the metric at input − x % to input + x %, largest swing on top.
@@ -339,7 +398,18 @@ pub fn tornado_chart(
     width: u32,
     height: u32,
 ) -> Result<String> {
-    register()?;
+    svg(width, height, |root| {
+        draw_tornado(root, t, bars, scale, text)
+    })
+}
+
+pub fn draw_tornado<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &Tornado,
+    bars: usize,
+    scale: f64,
+    text: &ChartText,
+) -> Result<()> {
     let shown: Vec<_> = t
         .bars
         .iter()
@@ -359,22 +429,20 @@ pub fn tornado_chart(
             .chain([base]),
     );
     let k = shown.len().max(1) as f64;
-    let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&text.caption, (FAMILY, 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(150)
+        let mut chart = ChartBuilder::on(root)
+            .caption(&text.caption, (FAMILY, text.px(16.0)))
+            .margin(text.pxu(12))
+            .x_label_area_size(text.pxu(40))
+            .y_label_area_size(text.pxu(150))
             .build_cartesian_2d(lo..hi, -0.5..k - 0.5)
             .map_err(chart_error)?;
         chart
             .configure_mesh()
             .x_desc(&text.x_axis)
-            .label_style((FAMILY, 11))
-            .axis_desc_style((FAMILY, 12))
+            .label_style((FAMILY, text.px(11.0)))
+            .axis_desc_style((FAMILY, text.px(12.0)))
             .y_labels(shown.len().max(1))
             .y_label_formatter(&|v| {
                 let i = v.round();
@@ -419,12 +487,76 @@ pub fn tornado_chart(
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
-            .label_font((FAMILY, 11))
+            .label_font((FAMILY, text.px(11.0)))
             .background_style(WHITE.mix(0.85))
             .border_style(GRID)
             .draw()
             .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
     }
-    Ok(svg)
+    Ok(())
+}
+
+/// Chart words in English or French.
+pub fn chart_text(lang: &str, chart: &str) -> ChartText {
+    let fr = lang == "fr";
+    let t = |en: &str, fr_: &str| if fr { fr_.to_string() } else { en.to_string() };
+    let decimal = if fr { ',' } else { '.' };
+    match chart {
+        "cash_flow" => ChartText {
+            caption: t("Yearly cash flows", "Flux de trésorerie annuels"),
+            x_axis: t("Year", "Année"),
+            y_axis: t("€ million", "millions d’€"),
+            legend: vec![
+                t("Revenue", "Recettes"),
+                t("Opex", "Charges d’exploitation"),
+                t("Capex", "Investissements"),
+                t("Equity cash flow", "Flux des fonds propres"),
+            ],
+            decimal,
+            scale: 1.0,
+        },
+        "dscr" => ChartText {
+            caption: t(
+                "Debt service cover ratio",
+                "Ratio de couverture du service de la dette",
+            ),
+            x_axis: t("Year", "Année"),
+            y_axis: "DSCR".into(),
+            legend: vec![
+                "DSCR".into(),
+                t("target", "cible"),
+                t("lock-up", "blocage des distributions"),
+                t("break-even", "équilibre"),
+            ],
+            decimal,
+            scale: 1.0,
+        },
+        "irr" => ChartText {
+            caption: t(
+                "Equity IRR across Monte Carlo paths",
+                "TRI des fonds propres sur les tirages Monte Carlo",
+            ),
+            x_axis: t("Equity IRR (%)", "TRI des fonds propres (%)"),
+            y_axis: t("Paths", "Tirages"),
+            legend: vec![
+                t("Paths", "Tirages"),
+                "P10".into(),
+                "P50".into(),
+                "P90".into(),
+            ],
+            decimal,
+            scale: 1.0,
+        },
+        _ => ChartText {
+            caption: t("Sensitivity", "Sensibilité"),
+            x_axis: String::new(),
+            y_axis: String::new(),
+            legend: vec![
+                t("input − x %", "paramètre − x %"),
+                t("input + x %", "paramètre + x %"),
+            ],
+            decimal,
+            scale: 1.0,
+        },
+    }
 }

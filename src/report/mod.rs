@@ -2,4 +2,6 @@
 //! reports.
 
 pub mod charts;
+pub mod derisking;
 pub mod finance_charts;
+pub mod pdf;
