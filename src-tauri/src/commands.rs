@@ -227,3 +227,19 @@ pub fn scenario_list(state: Shared<'_>, bid_id: Option<i64>) -> CommandResult<Ve
 pub fn scenario_compare(state: Shared<'_>, ids: Vec<i64>) -> CommandResult<Comparison> {
     with_store(&state, |s| fin::compare(s, &ids))
 }
+
+/// Writes the de-risking report of a scenario to `path` (chosen in a native save dialog).
+#[tauri::command]
+pub fn report_derisking(
+    state: Shared<'_>,
+    scenario_id: i64,
+    lang: String,
+    path: String,
+) -> CommandResult<u64> {
+    with_store(&state, |s| {
+        let date = chrono::Utc::now().date_naive();
+        let bytes = gigafund::app::reports::derisking_report(s, scenario_id, &lang, date)?;
+        std::fs::write(&path, &bytes).map_err(|e| gigafund::Error::io(&path, e))?;
+        Ok(bytes.len() as u64)
+    })
+}

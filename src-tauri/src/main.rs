@@ -35,6 +35,7 @@ fn main() {
             commands::scenario_save,
             commands::scenario_list,
             commands::scenario_compare,
+            commands::report_derisking,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

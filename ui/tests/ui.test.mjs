@@ -345,6 +345,13 @@ test("finance: live results, refused inputs named, Monte Carlo with progress, to
   await page.getByTestId("scenario-compare").click();
   await page.getByTestId("comparison").waitFor();
   assert.match(await page.getByTestId("comparison").textContent(), /Equity IRR/);
+  // A scenario's de-risking report is written where the native save dialog says.
+  await page.getByTestId("scenario-report").first().click();
+  await page.getByTestId("report-saved").waitFor();
+  assert.match(await page.getByTestId("report-saved").textContent(), /derisking-reference-v1\.pdf/);
+  const reportCall = await page.evaluate(() => window.__GIGAFUND_CALLS__.find((c) => c.cmd === "report_derisking"));
+  assert.equal(reportCall.args.lang, "en");
+  assert.equal(reportCall.args.path, "/home/analyst/derisking-reference-v1.pdf");
   await page.screenshot({ path: join(shots, "finance.png"), fullPage: true });
 
   // In French: words, percentages and chart labels.

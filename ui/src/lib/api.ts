@@ -77,6 +77,8 @@ export const api = {
     call<Scenario>("scenario_save", { bidId, name, note, inputs, monteCarlo }),
   scenarioList: (bidId: number | null) => call<Scenario[]>("scenario_list", { bidId }),
   scenarioCompare: (ids: number[]) => call<Comparison>("scenario_compare", { ids }),
+  reportDerisking: (scenarioId: number, lang: string, path: string) =>
+    call<number>("report_derisking", { scenarioId, lang, path }),
 };
 
 const databaseFilters = [{ name: "Gigafund database", extensions: ["sqlite3", "sqlite", "db"] }];
@@ -90,4 +92,9 @@ export async function pickDatabase(title: string): Promise<string | null> {
 /** Native dialog: where to create a new database, or null when the user cancels. */
 export async function pickNewDatabase(title: string): Promise<string | null> {
   return await saveDialog({ title, defaultPath: "gigafund.sqlite3", filters: databaseFilters });
+}
+
+/** Native dialog: where to save a PDF report, or null when the user cancels. */
+export async function pickPdf(title: string, defaultPath: string): Promise<string | null> {
+  return await saveDialog({ title, defaultPath, filters: [{ name: "PDF", extensions: ["pdf"] }] });
 }

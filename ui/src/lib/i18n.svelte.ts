@@ -5,6 +5,8 @@ export type Lang = "en" | "fr";
 
 const en = {
   navFinance: "Finance model",
+  pdfReport: "PDF report…",
+  reportSaved: (path: string) => `Report saved: ${path}`,
   modelThisBid: "Model its financing…",
   finTitle: "Finance and de-risking",
   finIntro:
@@ -226,6 +228,8 @@ type Dict = typeof en;
 
 const fr: Dict = {
   navFinance: "Modèle financier",
+  pdfReport: "Rapport PDF…",
+  reportSaved: (path: string) => `Rapport enregistré : ${path}`,
   modelThisBid: "Modéliser son financement…",
   finTitle: "Financement et réduction des risques",
   finIntro:

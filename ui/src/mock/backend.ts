@@ -150,6 +150,10 @@ mockIPC((cmd, args) => {
     }
     case "scenario_compare":
       return fx.model?.comparison;
+    case "plugin:dialog|save":
+      return "/home/analyst/derisking-reference-v1.pdf";
+    case "report_derisking":
+      return 880000;
     default:
       throw { code: "Internal", message: `mock backend: no answer for ${cmd}`, problems: [] } satisfies ErrorPayload;
   }
