@@ -5,7 +5,10 @@ use clap::{Args, Subcommand};
 use gigafund::app::finance as fin;
 use gigafund::finance::Inputs;
 use gigafund::finance::engine::{Metrics, Outcome};
+use gigafund::finance::montecarlo::MonteCarlo;
 use gigafund::finance::sensitivity::GoalSeek;
+use gigafund::report::format;
+use gigafund::store::scenarios::Scenario;
 use gigafund::{Error, Result};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -152,80 +155,53 @@ fn load(cli: &Cli, source: &Source) -> Result<(Inputs, Option<i64>, Vec<String>)
     Err(Error::Internal("no model source".into()))
 }
 
+/// Stores the next version of the scenario `--save` names, when it names one.
+fn save_if_asked(
+    cli: &Cli,
+    save: &Save,
+    bid: Option<i64>,
+    inputs: &Inputs,
+    monte_carlo: Option<&MonteCarlo>,
+) -> Result<Option<Scenario>> {
+    let Some(name) = &save.save else {
+        return Ok(None);
+    };
+    let mut store = open(cli)?;
+    let for_bid = save.for_bid.or(bid);
+    fin::save_scenario(
+        &mut store,
+        &actor(),
+        for_bid,
+        name,
+        &save.note,
+        inputs,
+        monte_carlo,
+    )
+    .map(Some)
+}
+
 fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io(path, e))
 }
 
 fn pct(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| format!("{:.2} %", x * 100.0))
+    format::pct(v, "en")
 }
 
 fn eur(v: f64) -> String {
-    let m = v / 1e6;
-    let s = format!("{:.1}", m.abs());
-    let (int, dec) = s.split_once('.').unwrap_or((&s, "0"));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{}€{grouped}.{dec}m", if v < 0.0 { "−" } else { "" })
+    format::eur_m(v, "en")
 }
 
 fn ratio(v: Option<f64>) -> String {
-    v.map_or("—".into(), |x| format!("{x:.3}"))
+    format::ratio(v, "en")
 }
 
 fn print_metrics(out: &mut dyn Write, m: &Metrics) -> std::io::Result<()> {
-    let rows: Vec<(&str, String)> = vec![
-        ("initial_capex", eur(m.initial_capex)),
-        ("lifetime_capex", eur(m.lifetime_capex)),
-        ("grants_total", eur(m.grants_total)),
-        ("debt", eur(m.debt)),
-        ("equity_initial", eur(m.equity_initial)),
-        ("gearing_initial", pct(Some(m.gearing_initial))),
-        ("project_irr_pre_grant", pct(m.project_irr_pre_grant)),
-        ("project_irr_post_grant", pct(m.project_irr_post_grant)),
-        ("project_npv_pre_grant", eur(m.project_npv_pre_grant)),
-        ("equity_irr", pct(m.equity_irr)),
-        ("equity_npv", eur(m.equity_npv)),
-        ("min_dscr", ratio(m.min_dscr)),
-        ("avg_dscr", ratio(m.avg_dscr)),
-        ("llcr_at_drawdown", ratio(m.llcr_at_drawdown)),
-        (
-            "equity_payback_years",
-            m.equity_payback_years
-                .map_or("never".into(), |y| format!("{y:.2}")),
-        ),
-        (
-            "funding_gap_rate_pre_tax_at_ref_rate",
-            pct(Some(m.funding_gap_rate_pre_tax_at_ref_rate)),
-        ),
-        (
-            "funding_gap_after_tax_at_project_disc",
-            eur(m.funding_gap_after_tax_at_project_disc),
-        ),
-        (
-            "mobilisation_ratio_private_per_public",
-            ratio(m.mobilisation_ratio_private_per_public),
-        ),
-        ("first_year_revenue", eur(m.first_year_revenue)),
-        ("first_year_opex", eur(m.first_year_opex)),
-        (
-            "payment_default",
-            if m.payment_default {
-                "yes".into()
-            } else {
-                "no".into()
-            },
-        ),
-    ];
-    for (k, v) in rows {
+    let payment_default = if m.payment_default { "yes" } else { "no" };
+    for (k, v) in format::metric_rows(m, "en") {
         writeln!(out, "{k:<40} {v:>18}")?;
     }
-    Ok(())
+    writeln!(out, "{:<40} {payment_default:>18}", "payment_default")
 }
 
 fn print_years(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
@@ -269,21 +245,7 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
                 write_file(&dir.join("cash-flow.svg"), &view.cash_flow_svg)?;
                 write_file(&dir.join("dscr.svg"), &view.dscr_svg)?;
             }
-            let saved = match &save.save {
-                Some(name) => {
-                    let mut store = open(cli)?;
-                    Some(fin::save_scenario(
-                        &mut store,
-                        &actor(),
-                        save.for_bid.or(bid),
-                        name,
-                        &save.note,
-                        &inputs,
-                        None,
-                    )?)
-                }
-                None => None,
-            };
+            let saved = save_if_asked(cli, save, bid, &inputs, None)?;
             if *as_view && cli.json {
                 return output(true, &view, |_| Ok(()));
             }
@@ -365,21 +327,7 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
             if let Some(path) = chart {
                 write_file(path, &view.histogram_svg)?;
             }
-            let saved = match &save.save {
-                Some(name) => {
-                    let mut store = open(cli)?;
-                    Some(fin::save_scenario(
-                        &mut store,
-                        &actor(),
-                        save.for_bid.or(bid),
-                        name,
-                        &save.note,
-                        &inputs,
-                        Some(&view.monte_carlo),
-                    )?)
-                }
-                None => None,
-            };
+            let saved = save_if_asked(cli, save, bid, &inputs, Some(&view.monte_carlo))?;
             if !all_paths {
                 view.monte_carlo.equity_irr.clear();
                 view.monte_carlo.min_dscr.clear();

@@ -203,18 +203,7 @@ fn goal_seek_reproduces_finance_md() -> TestResult {
         ("p_new", "equity_irr", 0.12, 4.00015),
         ("p_new", "project_irr_pre_grant", 0.08, 3.61116),
     ] {
-        let r = sensitivity::goal_seek(
-            &base,
-            &GoalSeek {
-                param: param.into(),
-                metric: metric_name.into(),
-                target,
-                lo: None,
-                hi: None,
-                paths: None,
-                seed: None,
-            },
-        )?;
+        let r = sensitivity::goal_seek(&base, &GoalSeek::new(param, metric_name, target))?;
         let x = r.solution.ok_or(r.message.clone())?;
         assert!(
             (x - expected).abs() <= 1e-4 * expected.max(1.0),

@@ -54,7 +54,8 @@ fn tenor_years(p: &Inputs, s: &Series) -> std::ops::Range<usize> {
     s.c..(s.c + p.tenor as usize).min(s.n)
 }
 
-fn cfads(s: &Series, tax: &[f64], plan: &[f64], out: &mut [f64]) {
+/// §8: CFADS = EBITDA − tax − refresh-reserve accrual, zero during construction.
+pub(crate) fn cfads(s: &Series, tax: &[f64], plan: &[f64], out: &mut [f64]) {
     for t in 0..s.n {
         out[t] = if t < s.c {
             0.0
@@ -287,6 +288,15 @@ pub fn waterfall(
     w
 }
 
+/// §14 on a waterfall: the PV of the new shortfalls and of the arrears left at T, both at
+/// r_f to drawdown.
+pub(crate) fn debt_losses(w: &Waterfall, c: usize, rf: f64) -> (f64, f64) {
+    let n = w.arrears.len();
+    let gross = pv_to_drawdown(&w.shortfall, c, rf);
+    let loss = w.arrears[n - 1] / (1.0 + rf).powi((n - c) as i32);
+    (gross, loss)
+}
+
 /// PV at r_f, to drawdown (year C − 1), of a yearly series.
 fn pv_to_drawdown(x: &[f64], c: usize, rf: f64) -> f64 {
     x.iter()
@@ -497,8 +507,7 @@ pub fn run_unchecked(p: &Inputs) -> Outcome {
             .collect::<Vec<_>>(),
     );
     let project_npv_pre_grant = tvm::npv(p.disc_project, &pre);
-    let gross = pv_to_drawdown(&w.shortfall, c, rf);
-    let loss = w.arrears[n - 1] / (1.0 + rf).powi((n - c) as i32);
+    let (gross, loss) = debt_losses(&w, c, rf);
     let metrics = Metrics {
         project_irr_pre_grant: tvm::irr(&pre),
         project_irr_post_grant: tvm::irr(&post),
@@ -629,18 +638,14 @@ pub fn metric(m: &Metrics, name: &str) -> Result<Option<f64>> {
         None => Err(Error::invalid(
             crate::error::Location::default().with_field(name),
             "is not a metric of the model",
-            Some(format!("known: {}", metric_names().join(", "))),
+            Some(format!(
+                "known: {}",
+                v.as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default()
+            )),
         )),
         Some(serde_json::Value::Bool(b)) => Ok(Some(if *b { 1.0 } else { 0.0 })),
         Some(x) => Ok(x.as_f64()),
-    }
-}
-
-/// The names of the metrics, in output order.
-pub fn metric_names() -> Vec<String> {
-    let m = run_unchecked(&Inputs::reference()).metrics;
-    match serde_json::to_value(m) {
-        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
     }
 }

@@ -449,15 +449,8 @@ impl Prepared {
         let plan: Vec<f64> = self.plan.iter().map(|x| x * scale).collect();
         let mut tax = vec![0.0; n];
         engine::taxes(q.tax, &s, &s.dep_reduced, &self.debt.interest, &mut tax);
-        let cf: Vec<f64> = (0..n)
-            .map(|t| {
-                if t < s.c {
-                    0.0
-                } else {
-                    s.ebitda[t] - tax[t] - plan[t]
-                }
-            })
-            .collect();
+        let mut cf = vec![0.0; n];
+        engine::cfads(&s, &tax, &plan, &mut cf);
         let w = engine::waterfall(q, &s, &tax, &cf, &self.debt, &plan, false);
         let ds = &self.debt.service;
         let min_dscr = (s.c..n)
@@ -466,14 +459,7 @@ impl Prepared {
             .min_by(f64::total_cmp);
         let rf = self.debt.rate_all_in;
         let c = s.c;
-        let gross: f64 = w
-            .shortfall
-            .iter()
-            .enumerate()
-            .skip(c)
-            .map(|(t, x)| x / (1.0 + rf).powi((t + 1 - c) as i32))
-            .sum();
-        let loss = w.arrears[n - 1] / (1.0 + rf).powi((n - c) as i32);
+        let (gross, loss) = engine::debt_losses(&w, c, rf);
         let g = &self.base.guarantee;
         PathResult {
             equity_irr: tvm::irr(&w.equity),

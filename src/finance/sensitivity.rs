@@ -30,6 +30,21 @@ pub struct GoalSeek {
     pub seed: Option<u64>,
 }
 
+impl GoalSeek {
+    /// A goal seek with the default bracket and no Monte Carlo.
+    pub fn new(param: &str, metric: &str, target: f64) -> GoalSeek {
+        GoalSeek {
+            param: param.into(),
+            metric: metric.into(),
+            target,
+            lo: None,
+            hi: None,
+            paths: None,
+            seed: None,
+        }
+    }
+}
+
 /// The answer: a value, or why there is none in the bracket (an answer, not an error).
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct GoalSeekResult {

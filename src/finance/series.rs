@@ -125,13 +125,13 @@ fn driver_capex(p: &Inputs, s: &mut Series) {
     for generation in &s.gens {
         s.capex[generation.start] += generation.cost;
     }
+    let kwh = kwh_per_year(p);
     for t in s.c..s.n {
         let y = (t - c) as i32;
         let infl = (1.0 + p.infl).powi(y);
         let k = live_generation(&s.gens, t);
         s.live[t] = k;
         let h = k.map_or(0.0, |k| s.gens[k].cost);
-        let kwh = kwh_per_year(p);
         s.electricity[t] = kwh * p.elec_price * (1.0 + p.elec_esc).powi(y);
         let staff = p.fte * p.cost_fte * (1.0 + p.staff_esc).powi(y);
         let maintenance = p.maint_fac * f * infl + p.maint_it * h;

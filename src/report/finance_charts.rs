@@ -8,6 +8,7 @@ use crate::finance::Year;
 use crate::finance::montecarlo::MonteCarlo;
 use crate::finance::sensitivity::Tornado;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Draws into an SVG string.
@@ -84,6 +85,24 @@ impl ChartText {
             s
         }
     }
+}
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The series legend, in the same style on every finance chart.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+    text: &ChartText,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, text.px(11.0)))
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .draw()
+        .map_err(chart_error)
 }
 
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -199,14 +218,7 @@ pub fn draw_cash_flow<DB: DrawingBackend>(
         chart
             .draw_series(line.into_iter().map(|p| Circle::new(p, 3, BLUE.filled())))
             .map_err(chart_error)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FAMILY, text.px(11.0)))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(chart_error)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, text)?;
     }
     Ok(())
 }
@@ -302,14 +314,7 @@ pub fn draw_dscr<DB: DrawingBackend>(
                 .label(format!("{} {}", text.legend(i + 1), text.num(level, 2)))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FAMILY, text.px(11.0)))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(chart_error)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, text)?;
     }
     Ok(())
 }
@@ -377,14 +382,7 @@ pub fn draw_irr_histogram<DB: DrawingBackend>(
                 .label(format!("{} {} %", text.legend(i + 1), text.num(x, 1)))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FAMILY, text.px(11.0)))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(chart_error)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, text)?;
     }
     Ok(())
 }
@@ -484,14 +482,7 @@ pub fn draw_tornado<DB: DrawingBackend>(
                 BLUE.stroke_width(2),
             )))
             .map_err(chart_error)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FAMILY, text.px(11.0)))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .draw()
-            .map_err(chart_error)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, text)?;
     }
     Ok(())
 }

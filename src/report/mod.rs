@@ -4,4 +4,5 @@
 pub mod charts;
 pub mod derisking;
 pub mod finance_charts;
+pub mod format;
 pub mod pdf;
