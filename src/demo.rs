@@ -12,6 +12,7 @@ use std::path::Path;
 static CALLS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates/calls");
 static BIDS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/sample-data/bids");
 const EVALUATORS: &str = include_str!("../sample-data/evaluators.toml");
+const EVALUATION: &str = include_str!("../sample-data/evaluation.toml");
 const HARDWARE: &str = include_str!("../sample-data/benchmarks/hardware.csv");
 const TRAINING: &str = include_str!("../sample-data/benchmarks/mlperf_training.csv");
 const INFERENCE: &str = include_str!("../sample-data/benchmarks/mlperf_inference.csv");
@@ -23,6 +24,8 @@ pub struct DemoFiles {
     pub calls: Vec<(String, String)>,
     pub bids: Vec<(String, String)>,
     pub evaluators: (String, String),
+    /// The demo evaluation (scores and consensus), when there is one.
+    pub evaluation: Option<(String, String)>,
     pub hardware: (String, String),
     /// MLPerf Training and Inference results.
     pub benchmarks: Vec<(String, String)>,
@@ -49,6 +52,7 @@ impl DemoFiles {
             calls: toml_files(&CALLS),
             bids: toml_files(&BIDS),
             evaluators: ("evaluators.toml".into(), EVALUATORS.into()),
+            evaluation: Some(("evaluation.toml".into(), EVALUATION.into())),
             hardware: ("hardware.csv".into(), HARDWARE.into()),
             benchmarks: vec![
                 ("mlperf_training.csv".into(), TRAINING.into()),
@@ -80,6 +84,10 @@ impl DemoFiles {
                 "evaluators.toml".into(),
                 ingest::read_text(&sample.join("evaluators.toml"))?,
             ),
+            evaluation: match sample.join("evaluation.toml") {
+                p if p.exists() => Some(("evaluation.toml".into(), ingest::read_text(&p)?)),
+                _ => None,
+            },
             hardware: (
                 "hardware.csv".into(),
                 ingest::read_text(&sample.join("benchmarks/hardware.csv"))?,
@@ -154,6 +162,9 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
     }
     let mut evaluators = Vec::new();
     keep(ingest::roster::parse(&files.evaluators.0, &files.evaluators.1).map(|e| evaluators = e))?;
+    if let Some((name, text)) = &files.evaluation {
+        keep(crate::demo_evaluation::check(name, text))?;
+    }
     if problems.is_empty() {
         Ok(Parsed {
             accelerators,
@@ -220,6 +231,9 @@ pub fn load(store: &mut Store, actor: &Actor, files: &DemoFiles) -> Result<()> {
                     },
                 )?;
             }
+        }
+        if let Some((name, text)) = &files.evaluation {
+            crate::demo_evaluation::run(tx, actor, name, text)?;
         }
         Ok(())
     })

@@ -4,6 +4,7 @@
 //! database), 2 usage error, 3 internal error. With `--json`, stdout holds exactly one
 //! JSON document: the result, or `{"error": {code, message, problems}}`.
 
+mod cli_eval;
 mod cli_model;
 
 use chrono::Utc;
@@ -59,6 +60,13 @@ enum Command {
     /// seek, sensitivity and saved scenarios.
     #[command(subcommand)]
     Model(cli_model::ModelCommand),
+    /// Evaluation of a call: roster, conflicts of interest, assignment, scores, consensus,
+    /// calibration and offline evaluator packages (EVALUATION.md).
+    #[command(subcommand)]
+    Eval(cli_eval::EvalCommand),
+    /// The ranking of a call: thresholds, weighted totals, ties with their trace, main
+    /// list within the budget, reserve list, rejected bids with their reason.
+    Rank(cli_eval::RankArgs),
     /// PDF reports (A4, English or French), and their verification against the database.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -464,6 +472,8 @@ fn run(cli: Cli) -> Result<bool> {
             })
         }
         Command::Model(cmd) => cli_model::run(&cli, cmd),
+        Command::Eval(cmd) => cli_eval::run(&cli, cmd),
+        Command::Rank(args) => cli_eval::rank(&cli, args),
         Command::Report(ReportCommand::Derisking {
             scenario,
             out,

@@ -150,6 +150,16 @@ pub struct EvaluationSettings {
     pub min_comment_chars: u32,
     pub tie_break: Vec<TieBreak>,
     pub budget_line: BudgetLineRule,
+    /// Expertise tags a bid's panel should cover, matched against evaluators' tags.
+    #[serde(default)]
+    pub expertise: Vec<String>,
+    /// How many bids above `ceil(total / experts)` an expert may receive (default 1).
+    #[serde(default = "one")]
+    pub max_extra_load: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -479,6 +489,10 @@ pub struct Evaluator {
     /// The consortium organisation the evaluator works for, when there is one.
     pub organisation_id: Option<i64>,
     pub parent_group: Option<String>,
+    /// The evaluator's ed25519 public key (hex) once registered: returns of offline
+    /// packages are verified against it.
+    #[serde(default)]
+    pub public_key: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

@@ -3,6 +3,7 @@
 mod bindings;
 mod cli;
 mod compute;
+mod evaluation;
 mod finance;
 mod ingest;
 mod report;

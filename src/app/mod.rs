@@ -1,6 +1,7 @@
 //! The one service surface both front-ends call: the CLI (`src/main.rs`) and the Tauri
 //! commands (`src-tauri/`) are thin wrappers over these functions.
 
+pub mod evaluation;
 pub mod finance;
 pub mod reports;
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 pub const LABEL: &str = "derived, not verified by MLCommons";
 
 /// Maps polars errors (a bug of ours, not of the user's input) to internal errors.
-pub(crate) trait PolarsResultExt<T> {
+pub trait PolarsResultExt<T> {
     fn polars(self) -> Result<T>;
 }
 

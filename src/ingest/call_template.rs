@@ -40,6 +40,14 @@ struct SettingsFile {
     min_comment_chars: u32,
     budget_line: BudgetLineRule,
     tie_break: Vec<TieBreak>,
+    #[serde(default)]
+    expertise: Vec<String>,
+    #[serde(default = "one")]
+    max_extra_load: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Deserialize)]
@@ -253,6 +261,8 @@ pub fn parse(file: &str, text: &str) -> Result<Call> {
             min_comment_chars: s.min_comment_chars,
             tie_break: s.tie_break.clone(),
             budget_line: s.budget_line,
+            expertise: s.expertise.clone(),
+            max_extra_load: s.max_extra_load,
         },
         criteria,
         eligibility: f.eligibility,

@@ -24,8 +24,8 @@ pub fn insert(tx: &mut Tx<'_>, call: &Call) -> Result<i64> {
     tx.conn().execute(
         "INSERT INTO calls (code, kind, programme, title, budget_cents, opens, deadline,
             scale_min, scale_max, step, min_evaluators, overall_threshold, min_comment_chars,
-            tie_break, budget_line)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            tie_break, budget_line, expertise, max_extra_load)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             call.code,
             enum_text(&call.kind)?,
@@ -42,6 +42,8 @@ pub fn insert(tx: &mut Tx<'_>, call: &Call) -> Result<i64> {
             s.min_comment_chars,
             to_json(&s.tie_break)?,
             enum_text(&s.budget_line)?,
+            to_json(&s.expertise)?,
+            s.max_extra_load,
         ],
     )?;
     let id = tx.conn().last_insert_rowid();
@@ -85,7 +87,7 @@ pub fn by_code(conn: &Connection, code: &str) -> Result<Call> {
         .query_row(
             "SELECT id, code, kind, programme, title, budget_cents, opens, deadline,
                     scale_min, scale_max, step, min_evaluators, overall_threshold,
-                    min_comment_chars, tie_break, budget_line
+                    min_comment_chars, tie_break, budget_line, expertise, max_extra_load
              FROM calls WHERE code = ?1",
             [code],
             |r| {
@@ -107,6 +109,8 @@ pub fn by_code(conn: &Connection, code: &str) -> Result<Call> {
                         min_comment_chars: r.get(13)?,
                         tie_break: from_json(14, &r.get::<_, String>(14)?)?,
                         budget_line: enum_from_text(15, r.get(15)?)?,
+                        expertise: from_json(16, &r.get::<_, String>(16)?)?,
+                        max_extra_load: r.get(17)?,
                     },
                     criteria: Vec::new(),
                     eligibility: Vec::new(),

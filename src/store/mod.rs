@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_evaluation.sql"),
     include_str!("migrations/0003_benchmarks.sql"),
     include_str!("migrations/0004_scenarios.sql"),
+    include_str!("migrations/0005_evaluation_workflow.sql"),
 ];
 
 /// The schema version this build writes.
@@ -289,4 +290,22 @@ pub(crate) fn enum_from_text<T: serde::de::DeserializeOwned>(
     serde_json::from_value(serde_json::Value::String(text)).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
     })
+}
+
+/// A timestamp as stored: RFC 3339 in UTC with microseconds.
+pub(crate) fn ts(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Reads a stored RFC 3339 timestamp; a bad value is a corrupted row.
+pub(crate) fn parse_ts(column: usize, s: &str) -> rusqlite::Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                column,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        })
 }

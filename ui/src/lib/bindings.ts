@@ -11,7 +11,15 @@ export type TieBreak = { "rule": "uncovered_scope" } | { "rule": "criterion", co
 
 export type BudgetLineRule = "stop_at_first_misfit" | "skip_to_smaller";
 
-export type EvaluationSettings = { scale_min: number, scale_max: number, step: number, min_evaluators_per_bid: number, overall_threshold: number, min_comment_chars: number, tie_break: Array<TieBreak>, budget_line: BudgetLineRule, };
+export type EvaluationSettings = { scale_min: number, scale_max: number, step: number, min_evaluators_per_bid: number, overall_threshold: number, min_comment_chars: number, tie_break: Array<TieBreak>, budget_line: BudgetLineRule, 
+/**
+ * Expertise tags a bid's panel should cover, matched against evaluators' tags.
+ */
+expertise: Array<string>, 
+/**
+ * How many bids above `ceil(total / experts)` an expert may receive (default 1).
+ */
+max_extra_load: number, };
 
 export type Criterion = { code: string, name: string, description: string, weight: number, threshold: number, position: number, };
 
@@ -91,7 +99,12 @@ export type Evaluator = { id: number, name: string, email: string, organisation:
 /**
  * The consortium organisation the evaluator works for, when there is one.
  */
-organisation_id: number | null, parent_group: string | null, };
+organisation_id: number | null, parent_group: string | null, 
+/**
+ * The evaluator's ed25519 public key (hex) once registered: returns of offline
+ * packages are verified against it.
+ */
+public_key: string | null, };
 
 export type ConflictKind = "employment" | "shareholding" | "advisory_role" | "family_or_personal" | "recent_collaboration" | "competitor" | "other" | "same_organisation" | "same_email_domain" | "same_parent_group";
 
@@ -485,3 +498,210 @@ export type MonteCarloStatus = { running: boolean, done: number, total: number,
  * The last finished run (per-path values left out; the histogram is there).
  */
 result: MonteCarloView | null, error: ErrorPayload | null, };
+
+export type Viewer = { "role": "office" } | { "role": "evaluator", "evaluator_id": number };
+
+export type ConflictFinding = { evaluator_id: number, evaluator: string, email: string, bid_id: number, acronym: string, kind: ConflictKind, source: ConflictSource, 
+/**
+ * The consortium member concerned, when there is one.
+ */
+organisation: string | null, 
+/**
+ * Why, in a sentence a person can check.
+ */
+reason: string, };
+
+export type PlannedAssignment = { bid_id: number, acronym: string, evaluator_id: number, evaluator: string, role: AssignmentRole, 
+/**
+ * Expertise tags of the call or the bid that this expert brings to the panel.
+ */
+matched: Array<string>, };
+
+export type Load = { evaluator_id: number, evaluator: string, bids: number, rapporteur: number, };
+
+export type AssignPlan = { call: string, experts_per_bid: number, 
+/**
+ * `ceil(total / experts) + max_extra_load`: no expert receives more.
+ */
+max_load: number, mean_load: number, added: Array<PlannedAssignment>, kept: number, loads: Array<Load>, 
+/**
+ * Each rule the plan could not satisfy, in a sentence (experts missing, load).
+ */
+unmet: Array<string>, 
+/**
+ * Bids whose panel lacks some of the call's expertise (matched where possible).
+ */
+expertise_gaps: Array<string>, };
+
+export type AssignmentRow = { bid_id: number, acronym: string, title: string, evaluator_id: number, evaluator: string, role: AssignmentRole, 
+/**
+ * Criteria scored so far out of the call's criteria.
+ */
+scored: number, criteria: number, submitted: boolean, };
+
+export type NamedScore = { evaluator: string, bid_id: number, evaluator_id: number, criterion: string, score: number, comment: string, status: ScoreStatus, updated_at: string, };
+
+export type BidScores = { bid_id: number, acronym: string, 
+/**
+ * The viewer's own scores (an evaluator), or every score (the office).
+ */
+own: Array<Score>, submitted: boolean, 
+/**
+ * Other experts' submitted scores, when the viewer may see them.
+ */
+others: Array<NamedScore>, 
+/**
+ * Why other experts' scores are hidden, when they are.
+ */
+hidden: string | null, };
+
+export type ScoreInput = { bid_id: number, evaluator_id: number, criterion: string, score: number, comment: string, };
+
+export type ScoreImport = { file: string, rows: number, changed: number, submitted: Array<string>, };
+
+export type Expert = { evaluator_id: number, name: string, role: AssignmentRole, submitted: boolean, approved: boolean, };
+
+export type Individual = { evaluator_id: number, name: string, score: number, comment: string, };
+
+export type CriterionConsensus = { code: string, name: string, description: string, weight: number, threshold: number, individual: Array<Individual>, mean: number | null, spread: number | null, 
+/**
+ * Spread ≥ 1.5: a reconciliation note is required.
+ */
+divergent: boolean, consensus: ConsensusScore | null, };
+
+export type ConsensusView = { bid_id: number, acronym: string, title: string, experts: Array<Expert>, 
+/**
+ * Every expert has submitted: consensus may be drafted.
+ */
+ready: boolean, criteria: Array<CriterionConsensus>, 
+/**
+ * Approved (or majority view) on every criterion: the bid can be ranked.
+ */
+complete: boolean, };
+
+export type ConsensusDraft = { criterion: string, score: number, comment: string, reconciliation_note: string | null, 
+/**
+ * When set, there is no consensus: the score and comment are the majority view and
+ * this is the minority view.
+ */
+minority_view: string | null, };
+
+export type List = "main" | "reserve" | "rejected" | "pending";
+
+export type ThresholdCheck = { criterion: string, score: number, threshold: number, passed: boolean, };
+
+export type TieStep = { 
+/**
+ * The rule as the call names it (`criterion RELEVANCE`, `uncovered_scope`…).
+ */
+rule: string, 
+/**
+ * The bid placed first among those still tied.
+ */
+placed: string, 
+/**
+ * The bids it was placed before at this step.
+ */
+over: Array<string>, 
+/**
+ * What the rule compared, e.g. `RELEVANCE 4.5 vs 4.0`.
+ */
+detail: string, 
+/**
+ * Earlier rules of the call that left these bids equal.
+ */
+equal_under: Array<string>, };
+
+export type RankedBid = { 
+/**
+ * Position among the bids that passed the thresholds (1 = best).
+ */
+rank: number | null, bid_id: number, acronym: string, requested_eu: Eur, scores: Array<number>, unweighted_total: number | null, weighted_total: number | null, thresholds: Array<ThresholdCheck>, overall_passed: boolean | null, thresholds_passed: boolean, list: List, reason: string, 
+/**
+ * Requested EU contribution of this bid and every ranked bid above it.
+ */
+cumulative_requested_eu: Eur | null, 
+/**
+ * The tie-break steps that placed this bid, when it was tied.
+ */
+tie_break: Array<TieStep>, };
+
+export type TieGroup = { weighted_total: number, bids: Array<string>, steps: Array<TieStep>, 
+/**
+ * Every rule of the call left some bids equal: the panel must record a decision.
+ */
+unresolved: boolean, };
+
+export type Ranking = { criteria: Array<string>, budget: Eur, budget_line: BudgetLineRule, funded: Eur, 
+/**
+ * Rank, in order: main list, reserve list, then rejected and pending bids.
+ */
+bids: Array<RankedBid>, ties: Array<TieGroup>, 
+/**
+ * No bid is pending: the ranking is final for the data stored.
+ */
+complete: boolean, };
+
+export type EvaluatorCalibration = { evaluator_id: number, name: string, bids: number, scores: number, 
+/**
+ * Mean of (own score − mean of the other experts), in points.
+ */
+mean_deviation: number | null, sd_deviation: number | null, 
+/**
+ * `None` below the minimum number of bids.
+ */
+leniency_z: number | null, 
+/**
+ * `lenient` (z ≥ 2), `harsh` (z ≤ −2), `typical`, or `too_few_bids`.
+ */
+label: string, };
+
+export type Move = { acronym: string, from: List, to: List, };
+
+export type LeaveOneOut = { evaluator_id: number, name: string, moves: Array<Move>, };
+
+export type RankRow = { acronym: string, rank: number | null, weighted_total: number | null, list: List, };
+
+export type Calibration = { 
+/**
+ * Always shown with the views: they advise, the official ranking decides.
+ */
+advisory: string, min_bids: number, evaluators: Array<EvaluatorCalibration>, 
+/**
+ * Ranking of the mean individual scores (all evaluators, uncalibrated).
+ */
+uncalibrated: Array<RankRow>, 
+/**
+ * Ranking of the mean calibrated scores.
+ */
+calibrated: Array<RankRow>, leave_one_out: Array<LeaveOneOut>, 
+/**
+ * Bids that change list under at least one leave-one-out.
+ */
+unstable: Array<string>, };
+
+export type CallRanking = { call: string, title: string, ranking: Ranking, calibration: Calibration | null, };
+
+export type Exported = { package_id: string, evaluator: string, bids: Array<string>, file: string, };
+
+export type Opened = { package_id: string, call: string, evaluator_id: number, evaluator: string, bids: Array<string>, };
+
+export type Returned = { package_id: string, scores: number, submitted: Array<string>, file: string, };
+
+export type ScoreConflict = { id: number, package_id: string, bid_id: number, evaluator_id: number, criterion: string, office_score: number | null, office_comment: string | null, return_score: number, return_comment: string, detected_at: string, resolution: string | null, };
+
+export type PanelDecision = { bid_id: number, position: number, reason: string, };
+
+export type ReturnImport = { package_id: string, evaluator: string, applied: number, unchanged: number, 
+/**
+ * Scores edited at the office and in the return since the export: kept apart.
+ */
+conflicts: Array<ScoreConflict>, submitted: Array<string>, 
+/**
+ * Submissions not applied (a conflict on the bid, or the scores incomplete).
+ */
+held: Array<string>, };
+
+export type RosterImport = { file: string, added: Array<string>, updated: Array<string>, unchanged: number, conflicts_declared: number, };
+
+export type ConflictList = { call: string, conflicts: Array<ConflictFinding>, };

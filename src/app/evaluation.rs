@@ -1,0 +1,228 @@
+//! The evaluation surface both front-ends call: roster import, declared conflicts,
+//! assignment, scoring, consensus, ranking and packages (rules in `crate::evaluation`).
+
+use crate::error::{Error, Location, Result};
+use crate::evaluation::{self, CallData, conflicts::ConflictFinding};
+use crate::model::{Actor, Conflict, ConflictKind, ConflictSource, Evaluator};
+use crate::store::{self, Store};
+use serde::Serialize;
+use std::path::Path;
+use ts_rs::TS;
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct RosterImport {
+    pub file: String,
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: usize,
+    pub conflicts_declared: usize,
+}
+
+/// Imports a roster (TOML, CSV, xlsx, ods): all rows or none. An e-mail already known
+/// updates that evaluator (audited); a new one is added.
+pub fn import_roster(store: &mut Store, actor: &Actor, path: &Path) -> Result<RosterImport> {
+    let file = crate::ingest::display_name(path);
+    let rows = crate::ingest::roster::read(path)?;
+    let existing = store::evaluation::evaluators(store.conn())?;
+    // Declared conflicts name bids: resolve them all before writing anything.
+    let mut resolved = Vec::new();
+    let mut problems = Vec::new();
+    for (i, (e, declared)) in rows.iter().enumerate() {
+        for d in declared {
+            match evaluation::bid_id(store.conn(), &d.call_code, &d.acronym) {
+                Ok(id) => resolved.push((i, id, d.kind, d.note.clone())),
+                Err(_) => problems.push(crate::error::Problem {
+                    location: Location::file(file.clone())
+                        .with_sheet(format!("evaluator[{}]", i + 1))
+                        .with_field("conflict.bid"),
+                    rule: format!(
+                        "{} declares a conflict with a bid that is not in the database",
+                        e.name
+                    ),
+                    found: Some(format!("{}/{}", d.call_code, d.acronym)),
+                }),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    store.write(actor, |tx| {
+        let mut out = RosterImport {
+            file: file.clone(),
+            added: Vec::new(),
+            updated: Vec::new(),
+            unchanged: 0,
+            conflicts_declared: 0,
+        };
+        let mut ids = Vec::new();
+        for (e, _) in &rows {
+            match existing.iter().find(|x| x.email == e.email) {
+                Some(old) => {
+                    let new = Evaluator {
+                        id: old.id,
+                        organisation_id: old.organisation_id,
+                        public_key: old.public_key.clone(),
+                        ..e.clone()
+                    };
+                    if &new == old {
+                        out.unchanged += 1;
+                    } else {
+                        store::evaluation::update_evaluator(tx, &new)?;
+                        out.updated.push(e.email.clone());
+                    }
+                    ids.push(old.id);
+                }
+                None => {
+                    ids.push(store::evaluation::insert_evaluator(tx, e)?);
+                    out.added.push(e.email.clone());
+                }
+            }
+        }
+        let known = store::evaluation::conflicts(tx.conn())?;
+        for (i, bid_id, kind, note) in &resolved {
+            let evaluator_id = ids[*i];
+            if known
+                .iter()
+                .any(|c| c.evaluator_id == evaluator_id && c.bid_id == Some(*bid_id))
+            {
+                continue;
+            }
+            store::evaluation::insert_conflict(
+                tx,
+                &Conflict {
+                    id: 0,
+                    evaluator_id,
+                    bid_id: Some(*bid_id),
+                    organisation_id: None,
+                    kind: *kind,
+                    source: ConflictSource::Declared,
+                    note: note.clone(),
+                },
+            )?;
+            out.conflicts_declared += 1;
+        }
+        Ok(out)
+    })
+}
+
+/// What a conflict is declared against.
+#[derive(Debug)]
+pub enum ConflictTarget<'a> {
+    Bid { call: &'a str, bid: &'a str },
+    Organisation(&'a str),
+}
+
+/// Records a conflict an evaluator declares (per bid or per organisation, typed).
+pub fn declare_conflict(
+    store: &mut Store,
+    actor: &Actor,
+    evaluator_key: &str,
+    target: ConflictTarget<'_>,
+    kind: ConflictKind,
+    note: &str,
+) -> Result<Conflict> {
+    let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
+    if matches!(
+        kind,
+        ConflictKind::SameOrganisation
+            | ConflictKind::SameEmailDomain
+            | ConflictKind::SameParentGroup
+    ) {
+        return Err(Error::invalid(
+            Location::default().with_field("kind"),
+            "declared conflicts are employment, shareholding, advisory_role, family_or_personal, recent_collaboration, competitor or other (same organisation, e-mail domain and parent group are detected)",
+            None,
+        ));
+    }
+    let (bid_id, organisation_id) = match target {
+        ConflictTarget::Bid { call, bid } => {
+            (Some(evaluation::bid_id(store.conn(), call, bid)?), None)
+        }
+        ConflictTarget::Organisation(name) => {
+            let org = store::bids::organisations(store.conn())?
+                .into_iter()
+                .find(|o| o.name.eq_ignore_ascii_case(name.trim()))
+                .ok_or_else(|| Error::NotFound {
+                    kind: "organisation",
+                    key: name.to_string(),
+                })?;
+            (None, Some(org.id))
+        }
+    };
+    let c = Conflict {
+        id: 0,
+        evaluator_id: e.id,
+        bid_id,
+        organisation_id,
+        kind,
+        source: ConflictSource::Declared,
+        note: note.trim().to_string(),
+    };
+    let id = store.write(actor, |tx| {
+        // A bid already assigned to this evaluator loses the assignment, unless scored.
+        if let Some(b) = bid_id
+            && let Some(a) = store::evaluation::bid_assignments(tx.conn(), b)?
+                .into_iter()
+                .find(|a| a.evaluator_id == e.id)
+        {
+            if store::evaluation::bid_scores(tx.conn(), b)?
+                .iter()
+                .any(|s| s.evaluator_id == e.id)
+            {
+                return Err(Error::Conflict(format!(
+                    "{} has already scored this bid: the programme office must withdraw the scores before the conflict is recorded",
+                    e.name
+                )));
+            }
+            store::evaluation::delete_assignment(tx, &a)?;
+        }
+        store::evaluation::insert_conflict(tx, &c)
+    })?;
+    Ok(Conflict { id, ..c })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ConflictList {
+    pub call: String,
+    pub conflicts: Vec<ConflictFinding>,
+}
+
+pub fn conflicts(store: &Store, call_code: &str) -> Result<ConflictList> {
+    let data = CallData::load(store.conn(), call_code)?;
+    Ok(ConflictList {
+        call: data.call.code.clone(),
+        conflicts: evaluation::conflicts::find(&data),
+    })
+}
+
+/// Records the panel's decision for a bid among tied ones (ex aequo rule 4).
+pub fn panel_decision(
+    store: &mut Store,
+    actor: &Actor,
+    call_code: &str,
+    bid_key: &str,
+    position: u32,
+    reason: &str,
+) -> Result<()> {
+    let call = store::calls::by_code(store.conn(), call_code)?;
+    let bid_id = evaluation::bid_id(store.conn(), call_code, bid_key)?;
+    if reason.trim().is_empty() || position == 0 {
+        return Err(Error::invalid(
+            Location::default().with_field("reason"),
+            "a panel decision has a position (1 = first among the tied bids) and a reason",
+            None,
+        ));
+    }
+    store.write(actor, |tx| {
+        store::evaluation::put_panel_decision(
+            tx,
+            call.id,
+            &store::evaluation::PanelDecision {
+                bid_id,
+                position,
+                reason: reason.trim().to_string(),
+            },
+        )
+    })
+}

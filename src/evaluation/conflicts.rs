@@ -1,0 +1,232 @@
+//! Conflicts of interest (EVALUATION.md): declared by the evaluator (per bid or per
+//! organisation, typed) and detected (the evaluator's organisation, e-mail domain or
+//! parent group is a member of the bid's consortium).
+
+use super::CallData;
+use crate::model::{ConflictKind, ConflictSource, Evaluator, Organisation};
+use serde::Serialize;
+use std::collections::HashSet;
+use ts_rs::TS;
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ConflictFinding {
+    pub evaluator_id: i64,
+    pub evaluator: String,
+    pub email: String,
+    pub bid_id: i64,
+    pub acronym: String,
+    pub kind: ConflictKind,
+    pub source: ConflictSource,
+    /// The consortium member concerned, when there is one.
+    pub organisation: Option<String>,
+    /// Why, in a sentence a person can check.
+    pub reason: String,
+}
+
+/// Every conflict between the call's bids and the roster, declared ones first for each
+/// pair, in evaluator then bid order.
+pub fn find(data: &CallData) -> Vec<ConflictFinding> {
+    let mut out = Vec::new();
+    for e in &data.evaluators {
+        for bid in &data.bids {
+            let mut push = |kind, source, organisation: Option<&Organisation>, reason: String| {
+                out.push(ConflictFinding {
+                    evaluator_id: e.id,
+                    evaluator: e.name.clone(),
+                    email: e.email.clone(),
+                    bid_id: bid.id,
+                    acronym: bid.acronym.clone(),
+                    kind,
+                    source,
+                    organisation: organisation.map(|o| o.name.clone()),
+                    reason,
+                })
+            };
+            for c in data.conflicts.iter().filter(|c| c.evaluator_id == e.id) {
+                if c.bid_id == Some(bid.id) {
+                    let note = if c.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", c.note)
+                    };
+                    push(
+                        c.kind,
+                        c.source,
+                        None,
+                        format!("declared ({}){note}", kind_label(c.kind)),
+                    );
+                } else if let Some(org_id) = c.organisation_id
+                    && let Some(m) = bid
+                        .consortium
+                        .members
+                        .iter()
+                        .find(|m| m.organisation.id == org_id)
+                {
+                    push(
+                        c.kind,
+                        c.source,
+                        Some(&m.organisation),
+                        format!(
+                            "declared ({}) against {}, a member of the consortium",
+                            kind_label(c.kind),
+                            m.organisation.name
+                        ),
+                    );
+                }
+            }
+            for m in &bid.consortium.members {
+                for (kind, reason) in detect(e, &m.organisation) {
+                    push(
+                        kind,
+                        ConflictSource::Detected,
+                        Some(&m.organisation),
+                        reason,
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The (evaluator, bid) pairs that must never be assigned.
+pub fn blocked_pairs(findings: &[ConflictFinding]) -> HashSet<(i64, i64)> {
+    findings
+        .iter()
+        .map(|f| (f.evaluator_id, f.bid_id))
+        .collect()
+}
+
+/// Detected links between an evaluator and one consortium member.
+pub fn detect(e: &Evaluator, org: &Organisation) -> Vec<(ConflictKind, String)> {
+    let mut out = Vec::new();
+    if e.organisation_id == Some(org.id) || same_name(&e.organisation, &org.name) {
+        out.push((
+            ConflictKind::SameOrganisation,
+            format!("works for {}, a member of the consortium", org.name),
+        ));
+    }
+    if let Some(domain) = e.email.rsplit_once('@').map(|(_, d)| d.to_lowercase())
+        && !org.email_domain.is_empty()
+        && same_domain(&domain, &org.email_domain.to_lowercase())
+    {
+        out.push((
+            ConflictKind::SameEmailDomain,
+            format!(
+                "e-mail domain {domain} is that of {} ({}), a member of the consortium",
+                org.name, org.email_domain
+            ),
+        ));
+    }
+    if let (Some(a), Some(b)) = (&e.parent_group, &org.parent_group)
+        && same_name(a, b)
+    {
+        out.push((
+            ConflictKind::SameParentGroup,
+            format!(
+                "belongs to the group {b}, as {}, a member of the consortium",
+                org.name
+            ),
+        ));
+    }
+    out
+}
+
+fn normalise(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (normalise(a), normalise(b));
+    !a.is_empty() && a == b
+}
+
+/// `a.example` and `lab.a.example` are the same organisation's domains.
+fn same_domain(a: &str, b: &str) -> bool {
+    a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
+}
+
+pub fn kind_label(kind: ConflictKind) -> &'static str {
+    match kind {
+        ConflictKind::Employment => "employment",
+        ConflictKind::Shareholding => "shareholding",
+        ConflictKind::AdvisoryRole => "advisory role",
+        ConflictKind::FamilyOrPersonal => "family or personal",
+        ConflictKind::RecentCollaboration => "recent collaboration",
+        ConflictKind::Competitor => "competitor",
+        ConflictKind::Other => "other",
+        ConflictKind::SameOrganisation => "same organisation",
+        ConflictKind::SameEmailDomain => "same e-mail domain",
+        ConflictKind::SameParentGroup => "same parent group",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CountryCode, OrganisationKind};
+
+    fn org(name: &str, domain: &str, group: Option<&str>) -> Organisation {
+        Organisation {
+            id: 7,
+            name: name.into(),
+            country: CountryCode("NL".into()),
+            kind: OrganisationKind::LargeEnterprise,
+            email_domain: domain.into(),
+            parent_group: group.map(Into::into),
+        }
+    }
+
+    fn evaluator(org: &str, email: &str, group: Option<&str>) -> Evaluator {
+        Evaluator {
+            id: 1,
+            name: "E".into(),
+            email: email.into(),
+            organisation: org.into(),
+            country: CountryCode("NL".into()),
+            expertise: vec![],
+            organisation_id: None,
+            parent_group: group.map(Into::into),
+            public_key: None,
+        }
+    }
+
+    #[test]
+    fn detects_organisation_domain_and_group_separately() {
+        let o = org(
+            "Maasvlakte Compute B.V.",
+            "maasvlakte-compute.example",
+            Some("Delta Holding"),
+        );
+        let kinds = |e: &Evaluator| {
+            detect(e, &o)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kinds(&evaluator("maasvlakte compute bv", "x@other.example", None)),
+            vec![ConflictKind::SameOrganisation]
+        );
+        assert_eq!(
+            kinds(&evaluator(
+                "Elsewhere",
+                "x@lab.maasvlakte-compute.example",
+                None
+            )),
+            vec![ConflictKind::SameEmailDomain]
+        );
+        assert_eq!(
+            kinds(&evaluator(
+                "Elsewhere",
+                "x@other.example",
+                Some("DELTA holding")
+            )),
+            vec![ConflictKind::SameParentGroup]
+        );
+        assert!(kinds(&evaluator("Elsewhere", "x@compute.example", None)).is_empty());
+    }
+}

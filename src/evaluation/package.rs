@@ -1,0 +1,884 @@
+//! Offline evaluator packages (EVALUATION.md). The office exports one package per
+//! evaluator: only their assigned bids and what they may see (the call, the bids, their
+//! own scores — never another expert's), encrypted with a passphrase given to that
+//! evaluator out of band. The evaluator opens it in their own Gigafund database, scores
+//! offline and exports a return signed with their ed25519 key, encrypted with the same
+//! passphrase. The office imports the return: decryption (any changed byte is refused),
+//! package identity, signature against the key registered for the evaluator, nothing
+//! outside the assignment; a score edited on both sides since the export becomes a
+//! conflict to resolve, never silently overwritten.
+//!
+//! File layout: `GIGAFUND-PACKAGE 1\n` + header JSON + `\n` + ChaCha20-Poly1305
+//! ciphertext. The key is Argon2id(passphrase, salt); the header (kind, ids, salt, nonce)
+//! is the AEAD's associated data, so it cannot be changed either.
+
+use super::{CallData, refuse, scoring};
+use crate::error::{Error, Location, Problem, Result};
+use crate::model::{Accelerator, Actor, Assignment, Bid, Call, Evaluator, Score, ScoreStatus};
+use crate::store::{self, Store};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use ts_rs::TS;
+
+const MAGIC: &[u8] = b"GIGAFUND-PACKAGE 1\n";
+const MIN_PASSPHRASE: usize = 12;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Package,
+    Return,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    kind: Kind,
+    package_id: String,
+    call: String,
+    evaluator: String,
+    salt: String,
+    nonce: String,
+}
+
+/// What the office sends: the evaluator's view of the call.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Contents {
+    package_id: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    created_by: String,
+    call: Call,
+    evaluator: Evaluator,
+    bids: Vec<Bid>,
+    accelerators: Vec<Accelerator>,
+    assignments: Vec<Assignment>,
+    scores: Vec<Score>,
+    submitted: Vec<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct ReturnedScore {
+    acronym: String,
+    criterion: String,
+    score: f64,
+    comment: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct ReturnBody {
+    package_id: String,
+    call: String,
+    evaluator: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    scores: Vec<ReturnedScore>,
+    /// Acronyms of the bids whose scores the evaluator submitted.
+    submitted: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SignedReturn {
+    /// The return body as signed (JSON text), so the signature covers exact bytes.
+    body: String,
+    /// ed25519 signature of `body`, hex.
+    signature: String,
+}
+
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| Error::Internal(format!("no system randomness: {e}")))?;
+    Ok(b)
+}
+
+fn derive_key(passphrase: &str, salt: &[u8]) -> Result<Key> {
+    let mut key = [0u8; 32];
+    argon2::Argon2::default()
+        .hash_password_into(passphrase.as_bytes(), salt, &mut key)
+        .map_err(|e| Error::Internal(format!("key derivation: {e}")))?;
+    Ok(Key::from(key))
+}
+
+fn check_passphrase(passphrase: &str) -> Result<()> {
+    if passphrase.chars().count() < MIN_PASSPHRASE {
+        return Err(Error::invalid(
+            Location::default().with_field("passphrase"),
+            format!("a package passphrase must have at least {MIN_PASSPHRASE} characters"),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+fn seal(
+    kind: Kind,
+    package_id: &str,
+    call: &str,
+    evaluator: &str,
+    passphrase: &str,
+    plain: &[u8],
+) -> Result<Vec<u8>> {
+    let salt: [u8; 16] = random()?;
+    let nonce: [u8; 12] = random()?;
+    let header = Header {
+        kind,
+        package_id: package_id.into(),
+        call: call.into(),
+        evaluator: evaluator.into(),
+        salt: hex::encode(salt),
+        nonce: hex::encode(nonce),
+    };
+    let header_json = serde_json::to_vec(&header).map_err(|e| Error::Internal(e.to_string()))?;
+    let cipher = ChaCha20Poly1305::new(&derive_key(passphrase, &salt)?);
+    let sealed = cipher
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: plain,
+                aad: &header_json,
+            },
+        )
+        .map_err(|_| Error::Internal("encryption failed".into()))?;
+    let mut out = Vec::with_capacity(MAGIC.len() + header_json.len() + 1 + sealed.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&header_json);
+    out.push(b'\n');
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+fn open_file(path: &Path, want: Kind, passphrase: &str) -> Result<(Header, Vec<u8>)> {
+    let file = crate::ingest::display_name(path);
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bad = |rule: &str| Error::invalid(Location::file(file.clone()), rule.to_string(), None);
+    let rest = bytes
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| bad("not a Gigafund evaluator package or return"))?;
+    let nl = rest
+        .iter()
+        .position(|b| *b == b'\n')
+        .ok_or_else(|| bad("the package header is damaged"))?;
+    let (header_json, sealed) = (&rest[..nl], &rest[nl + 1..]);
+    let header: Header =
+        serde_json::from_slice(header_json).map_err(|_| bad("the package header is damaged"))?;
+    if header.kind != want {
+        return Err(bad(match want {
+            Kind::Package => "this file is an evaluator's return, not a package to open",
+            Kind::Return => "this file is a package from the office, not an evaluator's return",
+        }));
+    }
+    let salt = hex::decode(&header.salt).map_err(|_| bad("the package header is damaged"))?;
+    let nonce = hex::decode(&header.nonce)
+        .ok()
+        .filter(|n| n.len() == 12)
+        .ok_or_else(|| bad("the package header is damaged"))?;
+    let cipher = ChaCha20Poly1305::new(&derive_key(passphrase, &salt)?);
+    let plain = cipher
+        .decrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: sealed,
+                aad: header_json,
+            },
+        )
+        .map_err(|_| {
+            bad("cannot be decrypted: the passphrase is wrong, or the file was changed after it was written")
+        })?;
+    Ok((header, plain))
+}
+
+fn json<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::invalid(
+            Location::file(crate::ingest::display_name(path)),
+            format!("the package contents are not what this version of Gigafund reads: {e}"),
+            None,
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys
+
+/// An evaluator's key file: the secret key, never leaves their machine.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    kind: String,
+    secret_key: String,
+    public_key: String,
+}
+
+/// Creates a key pair in `path` (refusing to overwrite) and returns the public key (hex).
+pub fn new_key(path: &Path) -> Result<String> {
+    if path.exists() {
+        return Err(Error::Conflict(format!(
+            "{} already exists: a key file is never overwritten",
+            path.display()
+        )));
+    }
+    let secret: [u8; 32] = random()?;
+    let key = SigningKey::from_bytes(&secret);
+    let public = hex::encode(key.verifying_key().to_bytes());
+    let text = serde_json::to_string_pretty(&KeyFile {
+        kind: "gigafund-evaluator-key".into(),
+        secret_key: hex::encode(secret),
+        public_key: public.clone(),
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    write_private(path, text.as_bytes())?;
+    Ok(public)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))
+}
+
+fn read_key(path: &Path) -> Result<SigningKey> {
+    let file = crate::ingest::display_name(path);
+    let text = crate::ingest::read_text(path)?;
+    let bad = || {
+        Error::invalid(
+            Location::file(file.clone()),
+            "not a Gigafund evaluator key file (make one with `gigafund eval key new`)",
+            None,
+        )
+    };
+    let k: KeyFile = serde_json::from_str(&text).map_err(|_| bad())?;
+    let secret: [u8; 32] = hex::decode(&k.secret_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(bad)?;
+    Ok(SigningKey::from_bytes(&secret))
+}
+
+pub fn parse_public_key(hex_key: &str) -> Result<VerifyingKey> {
+    let bad = || {
+        Error::invalid(
+            Location::default().with_field("public key"),
+            "an ed25519 public key is 64 hexadecimal characters",
+            Some(hex_key.to_string()),
+        )
+    };
+    let bytes: [u8; 32] = hex::decode(hex_key.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(bad)?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| bad())
+}
+
+/// Registers an evaluator's public key at the office (audited).
+pub fn register_key(
+    store: &mut Store,
+    actor: &Actor,
+    evaluator_key: &str,
+    public: &str,
+) -> Result<Evaluator> {
+    parse_public_key(public)?;
+    let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
+    let updated = Evaluator {
+        public_key: Some(public.trim().to_lowercase()),
+        ..e
+    };
+    store.write(actor, |tx| {
+        store::evaluation::update_evaluator(tx, &updated)
+    })?;
+    Ok(updated)
+}
+
+// ---------------------------------------------------------------------------------------
+// Office: export
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct Exported {
+    pub package_id: String,
+    pub evaluator: String,
+    pub bids: Vec<String>,
+    pub file: String,
+}
+
+pub fn export(
+    store: &mut Store,
+    actor: &Actor,
+    call_code: &str,
+    evaluator_key: &str,
+    passphrase: &str,
+    out: &Path,
+) -> Result<Exported> {
+    check_passphrase(passphrase)?;
+    let data = CallData::load(store.conn(), call_code)?;
+    let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
+    if e.public_key.is_none() {
+        return Err(refuse(
+            &e.email,
+            "public key",
+            "register the evaluator's public key first (`gigafund eval key register`): their return is verified against it",
+            None,
+        ));
+    }
+    let assignments: Vec<Assignment> = data
+        .assignments
+        .iter()
+        .filter(|a| a.evaluator_id == e.id)
+        .cloned()
+        .collect();
+    if assignments.is_empty() {
+        return Err(refuse(
+            &e.email,
+            "assignments",
+            format!("{} has no bid assigned in call {call_code}", e.name),
+            None,
+        ));
+    }
+    let bid_ids: Vec<i64> = assignments.iter().map(|a| a.bid_id).collect();
+    let bids: Vec<Bid> = data
+        .bids
+        .iter()
+        .filter(|b| bid_ids.contains(&b.id))
+        .cloned()
+        .collect();
+    let used: BTreeSet<&str> = bids
+        .iter()
+        .flat_map(|b| b.hardware.iter().map(|h| h.accelerator.as_str()))
+        .collect();
+    let accelerators: Vec<Accelerator> = store::benchmarks::accelerators(store.conn())?
+        .into_iter()
+        .filter(|a| used.contains(a.key.as_str()))
+        .collect();
+    let scores: Vec<Score> = store::evaluation::call_scores(store.conn(), data.call.id)?
+        .into_iter()
+        .filter(|s| s.evaluator_id == e.id)
+        .collect();
+    let submitted: Vec<i64> = store::evaluation::call_submissions(store.conn(), data.call.id)?
+        .into_iter()
+        .filter(|(_, ev)| *ev == e.id)
+        .map(|(b, _)| b)
+        .collect();
+    let package_id = hex::encode(random::<16>()?);
+    let contents = Contents {
+        package_id: package_id.clone(),
+        created_at: actor.at,
+        created_by: actor.name.clone(),
+        call: data.call.clone(),
+        evaluator: e.clone(),
+        bids: bids.clone(),
+        accelerators,
+        assignments,
+        scores: scores.clone(),
+        submitted,
+    };
+    let plain = serde_json::to_vec(&contents).map_err(|e| Error::Internal(e.to_string()))?;
+    let sealed = seal(
+        Kind::Package,
+        &package_id,
+        call_code,
+        &e.email,
+        passphrase,
+        &plain,
+    )?;
+    store.write(actor, |tx| {
+        store::evaluation::insert_package(
+            tx,
+            &store::evaluation::PackageRow {
+                id: package_id.clone(),
+                call_id: data.call.id,
+                evaluator_id: e.id,
+                created_at: actor.at,
+                created_by: actor.name.clone(),
+                bids: bid_ids.clone(),
+                base_scores: scores.clone(),
+                returned_at: None,
+            },
+        )
+    })?;
+    // Written after the commit: a package on disk always has its row at the office.
+    write_private(out, &sealed)?;
+    Ok(Exported {
+        package_id,
+        evaluator: e.email,
+        bids: bids.iter().map(|b| b.acronym.clone()).collect(),
+        file: out.display().to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluator: open, return
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct Opened {
+    pub package_id: String,
+    pub call: String,
+    pub evaluator_id: i64,
+    pub evaluator: String,
+    pub bids: Vec<String>,
+}
+
+/// Opens a package into the evaluator's own (empty) database.
+pub fn open(store: &mut Store, actor: &Actor, path: &Path, passphrase: &str) -> Result<Opened> {
+    let (header, plain) = open_file(path, Kind::Package, passphrase)?;
+    let c: Contents = json(path, &plain)?;
+    if c.package_id != header.package_id {
+        return Err(Error::invalid(
+            Location::file(crate::ingest::display_name(path)),
+            "the package identity does not match its contents",
+            None,
+        ));
+    }
+    if !store.is_empty()? {
+        return Err(Error::Conflict(
+            "open a package into a new, empty database (e.g. `gigafund --db my-evaluation.sqlite3 eval package open …`): this one already holds calls".into(),
+        ));
+    }
+    let office_evaluator_id = c.evaluator.id;
+    let (evaluator_id, bids) = store.write(actor, |tx| {
+        for a in &c.accelerators {
+            store::benchmarks::upsert_accelerator(tx, a)?;
+        }
+        store::calls::insert(tx, &c.call)?;
+        let evaluator_id = store::evaluation::insert_evaluator(
+            tx,
+            &Evaluator {
+                id: 0,
+                organisation_id: None,
+                ..c.evaluator.clone()
+            },
+        )?;
+        let mut map = HashMap::new();
+        let mut names = Vec::new();
+        for b in &c.bids {
+            let id = store::bids::insert(tx, b)?;
+            map.insert(b.id, id);
+            names.push(b.acronym.clone());
+        }
+        for a in &c.assignments {
+            let Some(&bid_id) = map.get(&a.bid_id) else { continue };
+            store::evaluation::insert_assignment(
+                tx,
+                &Assignment {
+                    bid_id,
+                    evaluator_id,
+                    ..a.clone()
+                },
+            )?;
+        }
+        for s in &c.scores {
+            let Some(&bid_id) = map.get(&s.bid_id) else { continue };
+            store::evaluation::put_score(
+                tx,
+                &Score {
+                    bid_id,
+                    evaluator_id,
+                    ..s.clone()
+                },
+            )?;
+        }
+        for b in &c.submitted {
+            if let Some(&bid_id) = map.get(b) {
+                store::evaluation::insert_submission(tx, bid_id, evaluator_id, c.created_at)?;
+            }
+        }
+        tx.conn().execute(
+            "INSERT INTO opened_packages (id, call_code, evaluator_id, office_evaluator_id, opened_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![c.package_id, c.call.code, evaluator_id, office_evaluator_id, crate::store::ts(&actor.at)],
+        )?;
+        tx.audit::<(), _>("package.open", "package", &c.package_id, None, Some(&c.call.code))?;
+        Ok((evaluator_id, names))
+    })?;
+    Ok(Opened {
+        package_id: c.package_id,
+        call: c.call.code,
+        evaluator_id,
+        evaluator: c.evaluator.email,
+        bids,
+    })
+}
+
+/// The package this (evaluator's) database was opened from: (id, call, local evaluator).
+pub fn opened(conn: &rusqlite::Connection) -> Result<Option<(String, String, i64)>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT id, call_code, evaluator_id FROM opened_packages ORDER BY opened_at DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct Returned {
+    pub package_id: String,
+    pub scores: usize,
+    pub submitted: Vec<String>,
+    pub file: String,
+}
+
+/// Writes the evaluator's signed, encrypted return from their database.
+pub fn write_return(
+    store: &Store,
+    actor: &Actor,
+    key_path: &Path,
+    passphrase: &str,
+    out: &Path,
+) -> Result<Returned> {
+    check_passphrase(passphrase)?;
+    let (package_id, call_code, me) = opened(store.conn())?.ok_or_else(|| {
+        Error::Conflict("this database was not opened from an evaluator package".into())
+    })?;
+    let key = read_key(key_path)?;
+    let e = store::evaluation::evaluator(store.conn(), me)?;
+    if e.public_key.as_deref() != Some(hex::encode(key.verifying_key().to_bytes()).as_str()) {
+        return Err(Error::invalid(
+            Location::file(crate::ingest::display_name(key_path)),
+            format!(
+                "this key is not the one the office registered for {}",
+                e.email
+            ),
+            None,
+        ));
+    }
+    let call = store::calls::by_code(store.conn(), &call_code)?;
+    let acronyms: HashMap<i64, String> = store::evaluation::call_bid_ids(store.conn(), call.id)?
+        .into_iter()
+        .map(|id| {
+            store
+                .conn()
+                .query_row("SELECT acronym FROM bids WHERE id = ?1", [id], |r| r.get(0))
+                .map(|a: String| (id, a))
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    let scores: Vec<ReturnedScore> = store::evaluation::call_scores(store.conn(), call.id)?
+        .into_iter()
+        .filter(|s| s.evaluator_id == me)
+        .map(|s| ReturnedScore {
+            acronym: acronyms.get(&s.bid_id).cloned().unwrap_or_default(),
+            criterion: s.criterion,
+            score: s.score,
+            comment: s.comment,
+        })
+        .collect();
+    let mut submitted: Vec<String> = store::evaluation::call_submissions(store.conn(), call.id)?
+        .into_iter()
+        .filter(|(_, ev)| *ev == me)
+        .filter_map(|(b, _)| acronyms.get(&b).cloned())
+        .collect();
+    submitted.sort();
+    let body = ReturnBody {
+        package_id: package_id.clone(),
+        call: call_code.clone(),
+        evaluator: e.email.clone(),
+        created_at: actor.at,
+        scores,
+        submitted: submitted.clone(),
+    };
+    let body_text = serde_json::to_string(&body).map_err(|e| Error::Internal(e.to_string()))?;
+    let signature = key.sign(body_text.as_bytes());
+    let signed = SignedReturn {
+        body: body_text,
+        signature: hex::encode(signature.to_bytes()),
+    };
+    let plain = serde_json::to_vec(&signed).map_err(|e| Error::Internal(e.to_string()))?;
+    let sealed = seal(
+        Kind::Return,
+        &package_id,
+        &call_code,
+        &e.email,
+        passphrase,
+        &plain,
+    )?;
+    write_private(out, &sealed)?;
+    Ok(Returned {
+        package_id,
+        scores: body.scores.len(),
+        submitted,
+        file: out.display().to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Office: import a return
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ReturnImport {
+    pub package_id: String,
+    pub evaluator: String,
+    pub applied: usize,
+    pub unchanged: usize,
+    /// Scores edited at the office and in the return since the export: kept apart.
+    pub conflicts: Vec<store::evaluation::ScoreConflict>,
+    pub submitted: Vec<String>,
+    /// Submissions not applied (a conflict on the bid, or the scores incomplete).
+    pub held: Vec<String>,
+}
+
+pub fn import_return(
+    store: &mut Store,
+    actor: &Actor,
+    path: &Path,
+    passphrase: &str,
+) -> Result<ReturnImport> {
+    let file = crate::ingest::display_name(path);
+    let bad = |rule: String| Error::invalid(Location::file(file.clone()), rule, None);
+    let (header, plain) = open_file(path, Kind::Return, passphrase)?;
+    let signed: SignedReturn = json(path, &plain)?;
+    let body: ReturnBody = json(path, signed.body.as_bytes())?;
+    if body.package_id != header.package_id {
+        return Err(bad(
+            "the return's identity does not match its contents".into()
+        ));
+    }
+    let pkg = store::evaluation::package(store.conn(), &body.package_id)?.ok_or_else(|| {
+        bad(format!(
+            "package {} was not exported from this database",
+            body.package_id
+        ))
+    })?;
+    let e = store::evaluation::evaluator(store.conn(), pkg.evaluator_id)?;
+    if !e.email.eq_ignore_ascii_case(&body.evaluator) {
+        return Err(bad(format!(
+            "the return names {} but package {} was exported for {}",
+            body.evaluator, pkg.id, e.email
+        )));
+    }
+    let public = parse_public_key(e.public_key.as_deref().unwrap_or(""))?;
+    let signature = hex::decode(&signed.signature)
+        .ok()
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .map(|b| Signature::from_bytes(&b))
+        .ok_or_else(|| bad("the return's signature is damaged".into()))?;
+    public
+        .verify(signed.body.as_bytes(), &signature)
+        .map_err(|_| {
+            bad(format!(
+                "the return's signature does not match the key registered for {}",
+                e.email
+            ))
+        })?;
+    let call = store::calls::by_code(store.conn(), &body.call)?;
+    if call.id != pkg.call_id {
+        return Err(bad("the return names another call than its package".into()));
+    }
+    let data = CallData::load(store.conn(), &body.call)?;
+    // Anything outside the package, or no longer assigned, is refused: the whole file.
+    let mut problems = Vec::new();
+    let mut resolved: Vec<(i64, &ReturnedScore)> = Vec::new();
+    for (i, s) in body.scores.iter().enumerate() {
+        let at = Location::file(file.clone())
+            .with_cell(format!("score {}", i + 1))
+            .with_field(format!("{} · {}", s.acronym, s.criterion));
+        let Ok(bid) = data.bid_by_key(&s.acronym) else {
+            problems.push(Problem {
+                location: at,
+                rule: "no such bid in the call".into(),
+                found: Some(s.acronym.clone()),
+            });
+            continue;
+        };
+        let assigned = data
+            .assignments
+            .iter()
+            .any(|a| a.bid_id == bid.id && a.evaluator_id == e.id);
+        if !pkg.bids.contains(&bid.id) || !assigned {
+            problems.push(Problem {
+                location: at,
+                rule: format!(
+                    "{} is outside {}'s assignment in this package",
+                    s.acronym, e.email
+                ),
+                found: None,
+            });
+            continue;
+        }
+        if !data.call.criteria.iter().any(|c| c.code == s.criterion) {
+            problems.push(Problem {
+                location: at,
+                rule: "no such criterion in the call".into(),
+                found: Some(s.criterion.clone()),
+            });
+            continue;
+        }
+        if let Err(rule) = super::check_scale(&data.call, s.score) {
+            problems.push(Problem {
+                location: at,
+                rule,
+                found: Some(s.score.to_string()),
+            });
+            continue;
+        }
+        resolved.push((bid.id, s));
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let base: HashMap<(i64, String), &Score> = pkg
+        .base_scores
+        .iter()
+        .map(|s| ((s.bid_id, s.criterion.clone()), s))
+        .collect();
+    let submitted_now: BTreeSet<i64> = store::evaluation::call_submissions(store.conn(), call.id)?
+        .into_iter()
+        .filter(|(_, ev)| *ev == e.id)
+        .map(|(b, _)| b)
+        .collect();
+    let mut applied = 0;
+    let mut unchanged = 0;
+    let mut conflicts = Vec::new();
+    let mut to_apply = Vec::new();
+    for (bid_id, s) in &resolved {
+        let office = store::evaluation::score(store.conn(), *bid_id, e.id, &s.criterion)?;
+        let same = |x: &Score| x.score == s.score && x.comment == s.comment;
+        if office.as_ref().is_some_and(same) {
+            unchanged += 1;
+            continue;
+        }
+        let base_s = base.get(&(*bid_id, s.criterion.clone()));
+        let office_moved = match (&office, base_s) {
+            (None, None) => false,
+            (Some(o), Some(b)) => o.score != b.score || o.comment != b.comment,
+            _ => true,
+        };
+        if office_moved || submitted_now.contains(bid_id) {
+            conflicts.push(store::evaluation::ScoreConflict {
+                id: 0,
+                package_id: pkg.id.clone(),
+                bid_id: *bid_id,
+                evaluator_id: e.id,
+                criterion: s.criterion.clone(),
+                office_score: office.as_ref().map(|o| o.score),
+                office_comment: office.as_ref().map(|o| o.comment.clone()),
+                return_score: s.score,
+                return_comment: s.comment.clone(),
+                detected_at: actor.at,
+                resolution: None,
+            });
+        } else {
+            to_apply.push(Score {
+                bid_id: *bid_id,
+                evaluator_id: e.id,
+                criterion: s.criterion.clone(),
+                score: s.score,
+                comment: s.comment.clone(),
+                status: ScoreStatus::Draft,
+                updated_at: actor.at,
+            });
+        }
+    }
+    let conflicted: BTreeSet<i64> = conflicts.iter().map(|c| c.bid_id).collect();
+    let mut submitted = Vec::new();
+    let mut held = Vec::new();
+    let stored = store.write(actor, |tx| {
+        for s in &to_apply {
+            if store::evaluation::put_score(tx, s)? {
+                applied += 1;
+            }
+        }
+        let mut stored = Vec::new();
+        for c in &conflicts {
+            let id = store::evaluation::insert_score_conflict(tx, c)?;
+            stored.push(store::evaluation::ScoreConflict { id, ..c.clone() });
+        }
+        for acronym in &body.submitted {
+            let Ok(bid) = data.bid_by_key(acronym) else {
+                continue;
+            };
+            if submitted_now.contains(&bid.id) {
+                continue;
+            }
+            if conflicted.contains(&bid.id) {
+                held.push(format!(
+                    "{acronym}: a score conflict must be resolved first"
+                ));
+                continue;
+            }
+            let own: Vec<Score> = store::evaluation::bid_scores(tx.conn(), bid.id)?
+                .into_iter()
+                .filter(|s| s.evaluator_id == e.id)
+                .collect();
+            let missing = scoring::missing(&data.call, acronym, &own);
+            if !missing.is_empty() {
+                held.push(format!("{acronym}: {}", missing[0].rule));
+                continue;
+            }
+            for s in own {
+                store::evaluation::put_score(
+                    tx,
+                    &Score {
+                        status: ScoreStatus::Submitted,
+                        updated_at: actor.at,
+                        ..s
+                    },
+                )?;
+            }
+            store::evaluation::insert_submission(tx, bid.id, e.id, actor.at)?;
+            submitted.push(acronym.clone());
+        }
+        store::evaluation::mark_returned(tx, &pkg.id, actor.at)?;
+        Ok(stored)
+    })?;
+    Ok(ReturnImport {
+        package_id: pkg.id,
+        evaluator: e.email,
+        applied,
+        unchanged,
+        conflicts: stored,
+        submitted,
+        held,
+    })
+}
+
+/// Resolves a score conflict by keeping the office's value or the return's.
+pub fn resolve(
+    store: &mut Store,
+    actor: &Actor,
+    call_code: &str,
+    conflict_id: i64,
+    keep_return: bool,
+) -> Result<()> {
+    let call = store::calls::by_code(store.conn(), call_code)?;
+    let c = store::evaluation::score_conflicts(store.conn(), call.id)?
+        .into_iter()
+        .find(|c| c.id == conflict_id && c.resolution.is_none())
+        .ok_or_else(|| Error::NotFound {
+            kind: "unresolved score conflict",
+            key: conflict_id.to_string(),
+        })?;
+    store.write(actor, |tx| {
+        if keep_return {
+            if store::evaluation::submitted_at(tx.conn(), c.bid_id, c.evaluator_id)?.is_some() {
+                return Err(Error::Conflict(
+                    "the office copy of these scores is already submitted: keep the office's value, or revise it in the consensus".into(),
+                ));
+            }
+            store::evaluation::put_score(
+                tx,
+                &Score {
+                    bid_id: c.bid_id,
+                    evaluator_id: c.evaluator_id,
+                    criterion: c.criterion.clone(),
+                    score: c.return_score,
+                    comment: c.return_comment.clone(),
+                    status: ScoreStatus::Draft,
+                    updated_at: actor.at,
+                },
+            )?;
+        }
+        store::evaluation::resolve_score_conflict(
+            tx,
+            c.id,
+            if keep_return { "return" } else { "office" },
+            actor.at,
+        )
+    })
+}
