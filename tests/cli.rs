@@ -557,3 +557,183 @@ fn scenarios_of_a_bid_are_versioned_audited_and_compared() -> TestResult {
     assert_eq!(n, 2);
     Ok(())
 }
+
+#[test]
+fn rank_json_lists_what_the_panel_needs_and_packages_work_through_the_cli() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("office.sqlite3");
+    json(&db, &["demo"], 0)?;
+    let r = json(&db, &["rank", "--call", "INVESTAI-AIGF-2026"], 0)?;
+    let bids = r["ranking"]["bids"].as_array().ok_or("no bids")?;
+    let first = &bids[0];
+    for key in [
+        "rank",
+        "weighted_total",
+        "thresholds_passed",
+        "list",
+        "reason",
+        "cumulative_requested_eu",
+        "tie_break",
+        "thresholds",
+    ] {
+        assert!(first.get(key).is_some(), "{key} missing in {first}");
+    }
+    assert_eq!(first["rank"], 1);
+    assert_eq!(first["tie_break"][0]["rule"], "new_member_states");
+    assert_eq!(bids[3]["list"], "reserve");
+    assert_eq!(bids[4]["list"], "rejected");
+    assert!(r["calibration"].is_null());
+    let c = json(
+        &db,
+        &["rank", "--call", "INVESTAI-AIGF-2026", "--calibration"],
+        0,
+    )?;
+    assert!(
+        c["calibration"]["advisory"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Advisory"))
+    );
+    // Text output for people, conflicts with reasons.
+    let out = gigafund(&db)?
+        .args(["eval", "conflicts", "--call", "INVESTAI-AIGF-2026"])
+        .output()?;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("THAMES-GF"));
+    let out = gigafund(&db)?
+        .args([
+            "eval",
+            "assign",
+            "--call",
+            "INVESTAI-AIGF-2026",
+            "--bid",
+            "THAMES-GF",
+            "--evaluator",
+            "p.vanderberg@maasvlakte-compute.example",
+        ])
+        .output()?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("conflict of interest"));
+
+    // A package through the binary: key, register, export, open elsewhere, score, return.
+    let who = "marie-helene.dubois@inria-eval.example";
+    let rows = json(
+        &db,
+        &["eval", "assignments", "--call", "EUROHPC-AIFA-2026-01"],
+        0,
+    )?;
+    let who = rows
+        .as_array()
+        .ok_or("rows")?
+        .iter()
+        .find(|r| r["submitted"] == false)
+        .map(|r| r["evaluator_id"].to_string())
+        .unwrap_or_else(|| who.to_string());
+    let key = dir.path().join("key.json");
+    let k = json(
+        &db,
+        &["eval", "key", "new", "--out", key.to_str().ok_or("path")?],
+        0,
+    )?;
+    let public = k["public_key"].as_str().ok_or("public")?.to_string();
+    json(
+        &db,
+        &[
+            "eval",
+            "key",
+            "register",
+            "--evaluator",
+            &who,
+            "--public",
+            &public,
+        ],
+        0,
+    )?;
+    let pkg = dir.path().join("p.pkg");
+    let pass = dir.path().join("pass.txt");
+    std::fs::write(&pass, "twelve chars or more\n")?;
+    let p = pass.to_str().ok_or("path")?;
+    // No passphrase: refused with what to do.
+    let out = gigafund(&db)?
+        .env_remove("GIGAFUND_PASSPHRASE")
+        .args([
+            "eval",
+            "package",
+            "export",
+            "--call",
+            "EUROHPC-AIFA-2026-01",
+            "--evaluator",
+            &who,
+            "--out",
+            pkg.to_str().ok_or("path")?,
+        ])
+        .output()?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--passphrase-file"));
+    json(
+        &db,
+        &[
+            "eval",
+            "package",
+            "export",
+            "--call",
+            "EUROHPC-AIFA-2026-01",
+            "--evaluator",
+            &who,
+            "--out",
+            pkg.to_str().ok_or("path")?,
+            "--passphrase-file",
+            p,
+        ],
+        0,
+    )?;
+    let own = dir.path().join("own.sqlite3");
+    let opened = json(
+        &own,
+        &[
+            "eval",
+            "package",
+            "open",
+            pkg.to_str().ok_or("path")?,
+            "--passphrase-file",
+            p,
+        ],
+        0,
+    )?;
+    assert_eq!(opened["call"], "EUROHPC-AIFA-2026-01");
+    // In the evaluator's database, they act as themselves without --as.
+    let mine = json(
+        &own,
+        &["eval", "assignments", "--call", "EUROHPC-AIFA-2026-01"],
+        0,
+    )?;
+    assert!(!mine.as_array().ok_or("rows")?.is_empty());
+    let ret = dir.path().join("r.ret");
+    json(
+        &own,
+        &[
+            "eval",
+            "package",
+            "return",
+            "--key",
+            key.to_str().ok_or("path")?,
+            "--out",
+            ret.to_str().ok_or("path")?,
+            "--passphrase-file",
+            p,
+        ],
+        0,
+    )?;
+    let imported = json(
+        &db,
+        &[
+            "eval",
+            "package",
+            "import",
+            ret.to_str().ok_or("path")?,
+            "--passphrase-file",
+            p,
+        ],
+        0,
+    )?;
+    assert_eq!(imported["conflicts"].as_array().map(Vec::len), Some(0));
+    Ok(())
+}

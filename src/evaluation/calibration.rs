@@ -182,22 +182,19 @@ fn sums<'a>(
     m
 }
 
-/// The candidates with their scores replaced by the means in `sums` (pending when a
-/// criterion has no score).
-fn with_means(candidates: &[Candidate], n_criteria: usize, sums: &Sums) -> Vec<Candidate> {
+type Scores = Vec<std::result::Result<Vec<f64>, String>>;
+
+/// The candidates' scores as the means in `sums` (pending when a criterion has none).
+fn means(candidates: &[Candidate], n_criteria: usize, sums: &Sums) -> Scores {
     candidates
         .iter()
         .map(|c| {
-            let scores: std::result::Result<Vec<f64>, String> = (0..n_criteria)
+            (0..n_criteria)
                 .map(|k| match sums.get(&(c.bid_id, k)) {
                     Some((s, n)) if *n > 0 => Ok(s / f64::from(*n)),
                     _ => Err("no individual score".to_string()),
                 })
-                .collect();
-            Candidate {
-                scores,
-                ..c.clone()
-            }
+                .collect()
         })
         .collect()
 }
@@ -276,11 +273,17 @@ pub fn calibrate(
         .collect();
 
     let raw = sums(scores.iter(), |s| s.score);
-    let baseline = ranking::rank(rules, &with_means(candidates, n_criteria, &raw));
+    let base_scores = means(candidates, n_criteria, &raw);
+    let baseline = ranking::rank_scored(rules, candidates, &base_scores, true);
     let calibrated_sums = sums(scores.iter(), |s| {
         (s.score - offset.get(&s.evaluator_id).copied().unwrap_or(0.0)).clamp(scale.0, scale.1)
     });
-    let calibrated = ranking::rank(rules, &with_means(candidates, n_criteria, &calibrated_sums));
+    let calibrated = ranking::rank_scored(
+        rules,
+        candidates,
+        &means(candidates, n_criteria, &calibrated_sums),
+        true,
+    );
 
     let base_list: HashMap<&str, List> = baseline
         .bids
@@ -292,15 +295,27 @@ pub fn calibrate(
     let leave_one_out: Vec<LeaveOneOut> = ids
         .par_iter()
         .map(|&e| {
-            // Only the bids this evaluator scored change: subtract their scores.
-            let mut s = raw.clone();
+            // Only the bids this evaluator scored change: recompute their means alone.
+            let mut s: Sums = HashMap::new();
             for x in scores.iter().filter(|x| x.evaluator_id == e) {
-                if let Some(v) = s.get_mut(&(x.bid_id, x.criterion)) {
-                    v.0 -= x.score;
-                    v.1 -= 1;
+                if let Some(v) = raw.get(&(x.bid_id, x.criterion)) {
+                    s.insert((x.bid_id, x.criterion), (v.0 - x.score, v.1 - 1));
                 }
             }
-            let r = ranking::rank(rules, &with_means(candidates, n_criteria, &s));
+            let mut loo = base_scores.clone();
+            for (i, c) in candidates.iter().enumerate() {
+                if (0..n_criteria).any(|k| s.contains_key(&(c.bid_id, k))) {
+                    loo[i] = (0..n_criteria)
+                        .map(
+                            |k| match s.get(&(c.bid_id, k)).or(raw.get(&(c.bid_id, k))) {
+                                Some((v, n)) if *n > 0 => Ok(v / f64::from(*n)),
+                                _ => Err("no individual score".to_string()),
+                            },
+                        )
+                        .collect();
+                }
+            }
+            let r = ranking::rank_scored(rules, candidates, &loo, false);
             let moves = r
                 .bids
                 .iter()

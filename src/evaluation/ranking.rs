@@ -133,8 +133,22 @@ fn fmt_score(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Ranks the candidates under the rules.
+/// Ranks the candidates under the rules, with every reason and trace written out.
 pub fn rank(rules: &Rules, candidates: &[Candidate]) -> Ranking {
+    let scores: Vec<Result<Vec<f64>, String>> =
+        candidates.iter().map(|c| c.scores.clone()).collect();
+    rank_scored(rules, candidates, &scores, true)
+}
+
+/// Ranks the candidates with `scores[i]` in place of `candidates[i].scores`. Without
+/// `explain`, reasons and trace details are left empty: the lists, ranks and totals are
+/// the same (what leave-one-out needs, hundreds of times).
+pub fn rank_scored(
+    rules: &Rules,
+    candidates: &[Candidate],
+    scores: &[Result<Vec<f64>, String>],
+    explain: bool,
+) -> Ranking {
     let mut out: Vec<RankedBid> = Vec::with_capacity(candidates.len());
     let mut passing: Vec<(usize, f64)> = Vec::new();
     let mut rejected: Vec<RankedBid> = Vec::new();
@@ -162,7 +176,7 @@ pub fn rank(rules: &Rules, candidates: &[Candidate]) -> Ranking {
             });
             continue;
         }
-        let scores = match &c.scores {
+        let scores = match &scores[i] {
             Ok(s) => s.clone(),
             Err(why) => {
                 rejected.push(RankedBid {
@@ -173,17 +187,26 @@ pub fn rank(rules: &Rules, candidates: &[Candidate]) -> Ranking {
                 continue;
             }
         };
-        let thresholds: Vec<ThresholdCheck> = rules
+        let failed_any = rules
             .criteria
             .iter()
             .zip(&scores)
-            .map(|(r, &s)| ThresholdCheck {
-                criterion: r.code.clone(),
-                score: s,
-                threshold: r.threshold,
-                passed: s >= r.threshold - 1e-9,
-            })
-            .collect();
+            .any(|(r, &s)| s < r.threshold - 1e-9);
+        let thresholds: Vec<ThresholdCheck> = if !explain {
+            Vec::new()
+        } else {
+            rules
+                .criteria
+                .iter()
+                .zip(&scores)
+                .map(|(r, &s)| ThresholdCheck {
+                    criterion: r.code.clone(),
+                    score: s,
+                    threshold: r.threshold,
+                    passed: s >= r.threshold - 1e-9,
+                })
+                .collect()
+        };
         // Thresholds on the unweighted scores; weights only rank.
         let unweighted: f64 = scores.iter().sum();
         let weighted: f64 = rules
@@ -195,6 +218,7 @@ pub fn rank(rules: &Rules, candidates: &[Candidate]) -> Ranking {
         let overall = unweighted >= rules.overall_threshold - 1e-9;
         let failed: Vec<String> = thresholds
             .iter()
+            .filter(|_| explain)
             .filter(|t| !t.passed)
             .map(|t| {
                 format!(
@@ -205,9 +229,9 @@ pub fn rank(rules: &Rules, candidates: &[Candidate]) -> Ranking {
                 )
             })
             .collect();
-        let passed = failed.is_empty() && overall;
+        let passed = !failed_any && overall;
         let mut reasons = failed;
-        if !overall {
+        if !overall && explain {
             reasons.push(format!(
                 "overall {} below the threshold of {} (unweighted sum)",
                 fmt_score(unweighted),
@@ -265,15 +289,21 @@ pub fn rank(rules: &Rules, candidates: &[Candidate]) -> Ranking {
         if !stopped && fits {
             funded = funded + c.requested_eu;
             b.list = List::Main;
-            b.reason = format!(
-                "main list: {} of the budget of {} used with this bid",
-                eur_m(funded),
-                eur_m(rules.budget)
-            );
+            b.reason = if !explain {
+                String::new()
+            } else {
+                format!(
+                    "main list: {} of the budget of {} used with this bid",
+                    eur_m(funded),
+                    eur_m(rules.budget)
+                )
+            };
             funded_states.extend(c.member_states.iter().cloned());
         } else {
             b.list = List::Reserve;
-            b.reason = if stopped {
+            b.reason = if !explain {
+                String::new()
+            } else if stopped {
                 "reserve list: passed the thresholds, below the budget line".to_string()
             } else {
                 format!(
@@ -311,8 +341,15 @@ pub fn rank(rules: &Rules, candidates: &[Candidate]) -> Ranking {
             let mut steps_all = Vec::new();
             let mut unresolved = false;
             while !remaining.is_empty() {
-                let (chosen, steps, resolved) =
-                    break_tie(rules, candidates, &remaining, &covered, &funded_states);
+                let (chosen, steps, resolved) = break_tie(
+                    explain,
+                    rules,
+                    candidates,
+                    scores,
+                    &remaining,
+                    &covered,
+                    &funded_states,
+                );
                 unresolved |= !resolved;
                 remaining.retain(|x| *x != chosen);
                 steps_all.extend(steps.iter().cloned());
@@ -356,8 +393,10 @@ pub fn rank(rules: &Rules, candidates: &[Candidate]) -> Ranking {
 /// Chooses the next bid among tied ones; returns it, the steps that decided, and whether
 /// a rule decided (`false`: every rule left them equal; acronym order, panel to decide).
 fn break_tie(
+    explain: bool,
     rules: &Rules,
     candidates: &[Candidate],
+    scores: &[Result<Vec<f64>, String>],
     tied: &[usize],
     covered: &HashSet<String>,
     funded_states: &HashSet<String>,
@@ -373,7 +412,15 @@ fn break_tie(
         let keyed: Vec<(usize, f64, String)> = pool
             .iter()
             .map(|&i| {
-                let (k, d) = key(rules, &candidates[i], rule, covered, funded_states);
+                let (k, d) = key(
+                    explain,
+                    rules,
+                    &candidates[i],
+                    &scores[i],
+                    rule,
+                    covered,
+                    funded_states,
+                );
                 (i, k, d)
             })
             .collect();
@@ -383,11 +430,15 @@ fn break_tie(
             equal_under.push(rule_label(rule));
             continue;
         }
-        let detail = keyed
-            .iter()
-            .map(|(i, _, d)| format!("{} {d}", candidates[*i].acronym))
-            .collect::<Vec<_>>()
-            .join(" vs ");
+        let detail = if explain {
+            keyed
+                .iter()
+                .map(|(i, _, d)| format!("{} {d}", candidates[*i].acronym))
+                .collect::<Vec<_>>()
+                .join(" vs ")
+        } else {
+            String::new()
+        };
         let placed = keep[0].0;
         steps.push(TieStep {
             rule: rule_label(rule),
@@ -430,14 +481,20 @@ fn rule_label(rule: &TieBreak) -> String {
 
 /// The value a rule compares (higher is better) and how to show it.
 fn key(
+    explain: bool,
     rules: &Rules,
     c: &Candidate,
+    scores: &Result<Vec<f64>, String>,
     rule: &TieBreak,
     covered: &HashSet<String>,
     funded_states: &HashSet<String>,
 ) -> (f64, String) {
     match rule {
         TieBreak::UncoveredScope => {
+            if !explain {
+                let any = c.scope.iter().any(|s| !covered.contains(s));
+                return (f64::from(u8::from(any)), String::new());
+            }
             let new: Vec<&String> = c.scope.iter().filter(|s| !covered.contains(*s)).collect();
             if new.is_empty() {
                 (0.0, "covers nothing new".into())
@@ -459,10 +516,17 @@ fn key(
                 .criteria
                 .iter()
                 .position(|r| &r.code == code)
-                .and_then(|p| c.scores.as_ref().ok().and_then(|s| s.get(p)))
+                .and_then(|p| scores.as_ref().ok().and_then(|s| s.get(p)))
                 .copied()
                 .unwrap_or(f64::NEG_INFINITY);
-            (v, format!("{code} {}", fmt_score(v)))
+            (
+                v,
+                if explain {
+                    format!("{code} {}", fmt_score(v))
+                } else {
+                    String::new()
+                },
+            )
         }
         TieBreak::NewMemberStates => {
             let n = c
@@ -470,11 +534,22 @@ fn key(
                 .iter()
                 .filter(|s| !funded_states.contains(*s))
                 .count();
-            (n as f64, format!("{n} Member States not yet funded"))
+            (
+                n as f64,
+                if explain {
+                    format!("{n} Member States not yet funded")
+                } else {
+                    String::new()
+                },
+            )
         }
         TieBreak::LowerRequestedBudget => (
             -(c.requested_eu.cents() as f64),
-            format!("requests {}", eur_m(c.requested_eu)),
+            if explain {
+                format!("requests {}", eur_m(c.requested_eu))
+            } else {
+                String::new()
+            },
         ),
         TieBreak::PanelDecision => match &c.panel {
             Some((pos, reason)) => (-(*pos as f64), format!("panel position {pos}: {reason}")),
