@@ -134,7 +134,7 @@ pub enum EvalCommand {
         #[arg(long)]
         call: String,
         /// Bids an evaluator must have scored before a leniency z-score is shown.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 2)]
         min_bids: u32,
     },
     /// Evaluator keys (ed25519) that sign returns.
@@ -356,7 +356,7 @@ pub struct RankArgs {
     /// Add the advisory calibration views beside the official ranking.
     #[arg(long)]
     calibration: bool,
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 2)]
     min_bids: u32,
 }
 

@@ -243,3 +243,112 @@ pub fn report_derisking(
         Ok(bytes.len() as u64)
     })
 }
+
+// ---------------------------------------------------------------------------------------
+// Evaluation (EVALUATION.md)
+
+use gigafund::evaluation::{self, Viewer, assign, consensus, scoring};
+
+/// Who the app acts as. In a database opened from an evaluator package, always that
+/// evaluator, whatever the UI asks.
+fn viewer(s: &Store, asked: Option<i64>) -> gigafund::Result<Viewer> {
+    if let Some((_, _, me)) = evaluation::package::opened(s.conn())? {
+        return Ok(Viewer::Evaluator(me));
+    }
+    Ok(asked.map_or(Viewer::Office, Viewer::Evaluator))
+}
+
+#[derive(serde::Serialize)]
+pub struct EvalIdentity {
+    /// Set when this database was opened from a package: the app acts only as them.
+    locked_to: Option<i64>,
+    evaluators: Vec<gigafund::model::Evaluator>,
+}
+
+#[tauri::command]
+pub fn eval_identity(state: Shared<'_>) -> CommandResult<EvalIdentity> {
+    with_store(&state, |s| {
+        Ok(EvalIdentity {
+            locked_to: evaluation::package::opened(s.conn())?.map(|p| p.2),
+            evaluators: gigafund::store::evaluation::evaluators(s.conn())?,
+        })
+    })
+}
+
+#[tauri::command]
+pub fn eval_rank(state: Shared<'_>, call: String) -> CommandResult<evaluation::CallRanking> {
+    with_store(&state, |s| evaluation::rank_call(s.conn(), &call, Some(2)))
+}
+
+#[tauri::command]
+pub fn eval_assignments(
+    state: Shared<'_>,
+    call: String,
+    evaluator: Option<i64>,
+) -> CommandResult<Vec<assign::AssignmentRow>> {
+    with_store(&state, |s| {
+        let v = viewer(s, evaluator)?;
+        assign::list(s.conn(), &call, v)
+    })
+}
+
+#[tauri::command]
+pub fn eval_scores(
+    state: Shared<'_>,
+    bid: i64,
+    evaluator: Option<i64>,
+) -> CommandResult<scoring::BidScores> {
+    with_store(&state, |s| {
+        let v = viewer(s, evaluator)?;
+        scoring::visible(s.conn(), v, bid)
+    })
+}
+
+#[tauri::command]
+pub fn eval_score_set(
+    state: Shared<'_>,
+    call: String,
+    input: scoring::ScoreInput,
+) -> CommandResult<gigafund::model::Score> {
+    with_store(&state, |s| {
+        if let Viewer::Evaluator(me) = viewer(s, Some(input.evaluator_id))?
+            && me != input.evaluator_id
+        {
+            return Err(gigafund::Error::Conflict(
+                "this database belongs to another evaluator".into(),
+            ));
+        }
+        scoring::set(s, &actor(), &call, &input)
+    })
+}
+
+#[tauri::command]
+pub fn eval_submit(
+    state: Shared<'_>,
+    call: String,
+    bid: i64,
+    evaluator: i64,
+) -> CommandResult<scoring::BidScores> {
+    with_store(&state, |s| {
+        scoring::submit(s, &actor(), &call, bid, evaluator)?;
+        scoring::visible(s.conn(), Viewer::Evaluator(evaluator), bid)
+    })
+}
+
+#[tauri::command]
+pub fn eval_consensus(
+    state: Shared<'_>,
+    call: String,
+    bid: i64,
+    evaluator: Option<i64>,
+) -> CommandResult<consensus::ConsensusView> {
+    with_store(&state, |s| {
+        let v = viewer(s, evaluator)?;
+        consensus::view(s.conn(), v, &call, bid)
+    })
+}
+
+#[tauri::command]
+pub fn eval_call(state: Shared<'_>, call: String) -> CommandResult<gigafund::model::Call> {
+    with_store(&state, |s| app::call(s, &call))
+}

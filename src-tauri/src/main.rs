@@ -36,6 +36,14 @@ fn main() {
             commands::scenario_list,
             commands::scenario_compare,
             commands::report_derisking,
+            commands::eval_identity,
+            commands::eval_rank,
+            commands::eval_assignments,
+            commands::eval_scores,
+            commands::eval_score_set,
+            commands::eval_submit,
+            commands::eval_consensus,
+            commands::eval_call,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

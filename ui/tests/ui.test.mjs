@@ -68,7 +68,26 @@ before(async () => {
     scenarios,
     comparison: cli(db, "model", "compare", ...scenarios.map((s) => String(s.id))),
   };
-  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative, model };
+  // Evaluation: the demo's AI Gigafactories ranking; an antenna expert still drafting.
+  const evaluators = cli(db, "eval", "roster", "list");
+  const aigf = "INVESTAI-AIGF-2026";
+  const aifa = "EUROHPC-AIFA-2026-01";
+  const aifaRows = cli(db, "eval", "assignments", "--call", aifa);
+  const drafting = aifaRows.find((r) => !r.submitted);
+  const drafter = evaluators.find((e) => e.id === drafting.evaluator_id);
+  const evaluation = {
+    identity: { locked_to: null, evaluators },
+    calls: { [aigf]: cli(db, "call", "show", aigf), [aifa]: cli(db, "call", "show", aifa) },
+    rank: {
+      [aigf]: cli(db, "rank", "--call", aigf, "--calibration"),
+      [aifa]: cli(db, "rank", "--call", aifa, "--calibration"),
+    },
+    assignments: { [aigf]: cli(db, "eval", "assignments", "--call", aigf), [aifa]: aifaRows },
+    drafting,
+    scores: cli(db, "eval", "scores", "--call", aifa, "--bid", drafting.acronym, "--as", drafter.email),
+    consensus: cli(db, "eval", "consensus", "show", "--call", aigf, "--bid", "RHEIN-AI"),
+  };
+  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative, model, evaluation };
 
   server = await createServer({
     root: uiDir,
@@ -372,6 +391,76 @@ test("finance: a bid's model comes from its own lines, with notes on what was as
   assert.match(await page.locator("details.notes").textContent(), /bid's lines/);
   const debt = fixtures.model.bidView.outcome.metrics.debt;
   assert.match(await page.locator("[data-testid=model-kpis] [data-metric=debt] .value").textContent(), new RegExp(`€${(debt / 1e9).toFixed(1)}B`));
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("the ranking shows the budget line, the tie trace and the advisory calibration", async () => {
+  const code = "INVESTAI-AIGF-2026";
+  const { page, context, requests, pageErrors } = await open({}, "en", `#/evaluation?call=${code}`);
+  const rows = page.getByTestId("ev-row");
+  await rows.first().waitFor();
+  const ranking = fixtures.evaluation.rank[code].ranking;
+  assert.equal(await rows.count(), ranking.bids.length);
+  const order = await page.locator("[data-testid=ev-ranking] tbody tr").evaluateAll((trs) =>
+    trs.map((tr) => (tr.dataset.testid === "ev-budget-line" ? "LINE" : tr.querySelector("a")?.textContent)),
+  );
+  const main = ranking.bids.filter((b) => b.list === "main").map((b) => b.acronym);
+  assert.deepEqual(order.slice(0, main.length + 1), [...main, "LINE"], "the budget line follows the last funded bid");
+  assert.match(await page.getByTestId("ev-budget-line").textContent(), /Budget line — €4,350\.0m|Budget line — €4\.35bn|Budget line/);
+  assert.match(await page.getByTestId("ev-ties").textContent(), /RHEIN-AI before AURORA-GF — new_member_states/);
+  assert.match(await page.getByTestId("ev-advisory").textContent(), /^Advisory/);
+  const bars = page.locator("[data-testid=ev-leniency-chart] rect");
+  assert.ok((await bars.count()) >= 1, "a bar per evaluator with a z-score");
+  await page.getByTestId("ev-list-filter").selectOption("reserve");
+  assert.equal(await rows.count(), ranking.bids.filter((b) => b.list === "reserve").length);
+  assert.match(await rows.first().textContent(), /VISTULA-AI/);
+  await page.screenshot({ path: join(shots, "evaluation-ranking.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+  assert.ok(requests.every((u) => u.startsWith(baseUrl)), "no request leaves the machine");
+  await context.close();
+});
+
+test("an expert scores with autosave, sees no one else before submitting, and submits with Ctrl+Enter", async () => {
+  const code = "EUROHPC-AIFA-2026-01";
+  const d = fixtures.evaluation.drafting;
+  const { page, context, pageErrors } = await open({}, "fr", `#/evaluation?call=${code}`);
+  await page.getByTestId("ev-as").waitFor();
+  await page.getByTestId("ev-as").selectOption(String(d.evaluator_id));
+  await page.getByTestId("ev-tab-assignments").click();
+  const row = page.locator("[data-testid=ev-assignments] tr", { hasText: d.acronym });
+  await row.getByTestId("ev-score-open").click();
+  await page.getByTestId("ev-scoring").waitFor();
+  assert.match(await page.getByTestId("ev-hidden").textContent(), /une fois les vôtres soumises/);
+  await page.getByTestId("ev-score-IMPACT").selectOption("4");
+  await page.getByTestId("ev-comment-IMPACT").fill("Une analyse détaillée de l’impact attendu sur les PME, le secteur public et la recherche, avec des indicateurs.");
+  await page.waitForFunction(() => window.__GIGAFUND_CALLS__.some((c) => c.cmd === "eval_score_set" && c.args.input.criterion === "IMPACT" && c.args.input.comment.startsWith("Une analyse")));
+  const set = await page.evaluate(() => window.__GIGAFUND_CALLS__.filter((c) => c.cmd === "eval_score_set").at(-1).args);
+  assert.deepEqual({ bid: set.input.bid_id, who: set.input.evaluator_id, score: set.input.score }, { bid: d.bid_id, who: d.evaluator_id, score: 4 });
+  await page.keyboard.press("Control+Enter");
+  await page.getByTestId("ev-others").waitFor({ state: "attached" });
+  assert.equal(await page.getByTestId("ev-hidden").count(), 0);
+  const submitted = await page.evaluate(() => window.__GIGAFUND_CALLS__.find((c) => c.cmd === "eval_submit")?.args);
+  assert.deepEqual(submitted, { call: code, bid: d.bid_id, evaluator: d.evaluator_id });
+  await page.getByTestId("ev-tab-ranking").click();
+  assert.match(await page.locator("main").textContent(), /Provisoire/);
+  await page.screenshot({ path: join(shots, "evaluation-scoring-fr.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("the consensus view highlights a divergent criterion with its reconciliation note", async () => {
+  const code = "INVESTAI-AIGF-2026";
+  const { page, context, pageErrors } = await open({}, "en", `#/evaluation?call=${code}`);
+  await page.getByTestId("ev-tab-assignments").click();
+  const row = page.locator("[data-testid=ev-assignments] tr", { hasText: "RHEIN-AI" }).first();
+  await row.getByRole("button", { name: "Consensus…" }).click();
+  await page.getByTestId("ev-consensus").waitFor();
+  const cons = fixtures.evaluation.consensus;
+  const divergent = cons.criteria.filter((c) => c.divergent).length;
+  assert.equal(await page.locator("[data-testid=ev-consensus] tr.divergent").count(), divergent);
+  if (divergent > 0) assert.match(await page.getByTestId("ev-consensus").textContent(), /Reconciliation note/);
+  assert.equal(await page.locator("[data-testid=ev-consensus] thead th").count(), cons.experts.length + 3);
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

@@ -3,6 +3,14 @@
 import { invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type {
+  AssignmentRow,
+  BidScores,
+  Call,
+  CallRanking,
+  ConsensusView,
+  Evaluator,
+  Score,
+  ScoreInput,
   BidDetail,
   BidInputs,
   Comparison,
@@ -51,7 +59,24 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** Who the evaluation views act as; `locked_to` is set in a database opened from a package. */
+export interface EvalIdentity {
+  locked_to: number | null;
+  evaluators: Evaluator[];
+}
+
 export const api = {
+  evalIdentity: () => call<EvalIdentity>("eval_identity"),
+  evalCall: (code: string) => call<Call>("eval_call", { call: code }),
+  evalRank: (code: string) => call<CallRanking>("eval_rank", { call: code }),
+  evalAssignments: (code: string, evaluator: number | null) =>
+    call<AssignmentRow[]>("eval_assignments", { call: code, evaluator }),
+  evalScores: (bid: number, evaluator: number | null) => call<BidScores>("eval_scores", { bid, evaluator }),
+  evalScoreSet: (code: string, input: ScoreInput) => call<Score>("eval_score_set", { call: code, input }),
+  evalSubmit: (code: string, bid: number, evaluator: number) =>
+    call<BidScores>("eval_submit", { call: code, bid, evaluator }),
+  evalConsensus: (code: string, bid: number, evaluator: number | null) =>
+    call<ConsensusView>("eval_consensus", { call: code, bid, evaluator }),
   databaseInfo: () => call<DatabaseInfo>("database_info"),
   openDatabase: (path: string) => call<DatabaseInfo>("open_database", { path }),
   loadDemo: () => call<ProgrammeSummary>("load_demo"),

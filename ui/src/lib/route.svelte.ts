@@ -4,7 +4,8 @@ export type Route =
   | { view: "bids"; call: string | null }
   | { view: "bid"; id: number }
   | { view: "compute"; call: string | null }
-  | { view: "finance"; bid: number | null };
+  | { view: "finance"; bid: number | null }
+  | { view: "evaluation"; call: string | null };
 
 export function parse(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?");
@@ -19,6 +20,9 @@ export function parse(hash: string): Route {
   if (parts[0] === "finance") {
     const bid = new URLSearchParams(query).get("bid");
     return { view: "finance", bid: bid && /^\d+$/.test(bid) ? Number(bid) : null };
+  }
+  if (parts[0] === "evaluation") {
+    return { view: "evaluation", call: new URLSearchParams(query).get("call") };
   }
   if (parts[0] === "bid" && parts[1] && /^\d+$/.test(parts[1])) {
     return { view: "bid", id: Number(parts[1]) };
@@ -38,6 +42,8 @@ export function href(route: Route): string {
       return route.call ? `#/compute?call=${encodeURIComponent(route.call)}` : "#/compute";
     case "finance":
       return route.bid === null ? "#/finance" : `#/finance?bid=${route.bid}`;
+    case "evaluation":
+      return route.call ? `#/evaluation?call=${encodeURIComponent(route.call)}` : "#/evaluation";
   }
 }
 

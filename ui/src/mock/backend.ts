@@ -3,6 +3,13 @@
 // The one other module importing @tauri-apps, and it is never built into the app.
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import type {
+  AssignmentRow,
+  BidScores,
+  Call,
+  CallRanking,
+  ConsensusView,
+  Evaluator,
+  ScoreInput,
   BidDetail,
   BidInputs,
   Comparison,
@@ -43,6 +50,16 @@ interface Fixtures {
     seek: GoalSeekResult;
     scenarios: Scenario[];
     comparison: Comparison;
+  };
+  /** The evaluation, from `gigafund rank|eval … --json`. */
+  evaluation?: {
+    identity: { locked_to: number | null; evaluators: Evaluator[] };
+    calls: Record<string, Call>;
+    rank: Record<string, CallRanking>;
+    assignments: Record<string, AssignmentRow[]>;
+    drafting: AssignmentRow;
+    scores: BidScores;
+    consensus: ConsensusView;
   };
   /** Set after load_demo (first-run tests). */
   demo?: { info: DatabaseInfo };
@@ -154,6 +171,31 @@ mockIPC((cmd, args) => {
       return "/home/analyst/derisking-reference-v1.pdf";
     case "report_derisking":
       return 880000;
+    case "eval_identity":
+      return fx.evaluation?.identity;
+    case "eval_call":
+      return fx.evaluation?.calls[String(a.call)];
+    case "eval_rank": {
+      const r = fx.evaluation?.rank[String(a.call)];
+      if (!r) throw { code: "NotFound", message: `call '${String(a.call)}' not found`, problems: [] } satisfies ErrorPayload;
+      return r;
+    }
+    case "eval_assignments": {
+      const rows = fx.evaluation?.assignments[String(a.call)] ?? [];
+      return a.evaluator == null ? rows : rows.filter((r) => r.evaluator_id === a.evaluator);
+    }
+    case "eval_scores":
+      return fx.evaluation?.scores;
+    case "eval_score_set": {
+      const i = a.input as ScoreInput;
+      return { ...i, status: "draft", updated_at: "2026-11-21T10:00:00Z" };
+    }
+    case "eval_submit": {
+      const s = fx.evaluation?.scores;
+      return s ? { ...s, submitted: true, hidden: null, others: [] } : null;
+    }
+    case "eval_consensus":
+      return fx.evaluation?.consensus;
     default:
       throw { code: "Internal", message: `mock backend: no answer for ${cmd}`, problems: [] } satisfies ErrorPayload;
   }
