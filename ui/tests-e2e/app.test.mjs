@@ -158,3 +158,19 @@ test("the finance model runs in the real app: live metrics, Monte Carlo, a scena
   assert.equal(saved.monte_carlo.paths, 4000);
   assert.ok(Math.abs(saved.metrics.equity_irr - 0.0700602) < 1e-7);
 });
+
+test("the evaluation view ranks the demo call from the real database", async () => {
+  await click(await find("a[href='#/evaluation']"));
+  await find("[data-testid=ev-row]");
+  const rows = await findAll("[data-testid=ev-row]");
+  assert.equal(rows.length, 5, "the five gigafactory bids");
+  assert.match(await text(await find("[data-testid=ev-budget-line]")), /Budget line/);
+  assert.match(await text(await find("[data-testid=ev-ties]")), /RHEIN-AI before AURORA-GF/);
+  assert.match(await text(await find("[data-testid=ev-advisory]")), /^Advisory/);
+  const png = await wd("GET", s("/screenshot"));
+  writeFileSync(join(uiDir, "test-results", "app-evaluation.png"), Buffer.from(png, "base64"));
+  // The same ranking through the CLI.
+  const db = join(tmp, "demo.sqlite3");
+  const r = JSON.parse(execFileSync(cliBin, ["--db", db, "--json", "rank", "--call", "INVESTAI-AIGF-2026"], { encoding: "utf8" }));
+  assert.deepEqual(r.ranking.bids.map((b) => b.list), ["main", "main", "main", "reserve", "rejected"]);
+});
