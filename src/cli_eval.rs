@@ -476,8 +476,7 @@ fn print_calibration(out: &mut dyn Write, c: &Calibration) -> std::io::Result<()
         out,
         "Calibrated ranking (mean of calibrated individual scores):"
     )?;
-    for (u, k) in c.uncalibrated.iter().zip(&c.calibrated) {
-        let _ = u;
+    for k in &c.calibrated {
         writeln!(
             out,
             "  {:>3}  {:<12} {:>7}  {}",

@@ -281,6 +281,15 @@ fn budget_line_main_and_reserve_lists() {
     assert_eq!(exact.bids[1].list, List::Main);
 }
 
+/// The demo programme without its evaluation: calls, bids, roster, declared conflicts.
+fn programme(path: &Path) -> Result<Store, Box<dyn std::error::Error>> {
+    let mut store = Store::open(path)?;
+    let mut files = gigafund::demo::DemoFiles::embedded();
+    files.evaluation = None;
+    gigafund::demo::load(&mut store, &actor(), &files)?;
+    Ok(store)
+}
+
 fn demo(dir: &Path) -> Result<Store, Box<dyn std::error::Error>> {
     let mut store = Store::open(&dir.join("office.sqlite3"))?;
     app::load_demo(&mut store, &actor(), None)?;
@@ -388,10 +397,7 @@ fn conflicts_declared_and_detected_block_assignment() -> TestResult {
     );
     assert_eq!(store::audit::entries(store.conn())?.len(), before);
     // A conflict declared against an organisation blocks every bid it is a member of.
-    let mut fresh = Store::open(&dir.path().join("fresh.sqlite3"))?;
-    let mut files = gigafund::demo::DemoFiles::embedded();
-    files.evaluation = None;
-    gigafund::demo::load(&mut fresh, &actor(), &files)?;
+    let mut fresh = programme(&dir.path().join("fresh.sqlite3"))?;
     let org = data.bid_by_key("IBERIA-GF")?.consortium.members[0]
         .organisation
         .name
@@ -436,14 +442,8 @@ fn conflicts_declared_and_detected_block_assignment() -> TestResult {
 #[test]
 fn automatic_assignment_is_complete_balanced_and_deterministic() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let mut a = Store::open(&dir.path().join("a.sqlite3"))?;
-    let mut b = Store::open(&dir.path().join("b.sqlite3"))?;
-    for s in [&mut a, &mut b] {
-        // The demo without its evaluation: bids, roster, conflicts.
-        let mut files = gigafund::demo::DemoFiles::embedded();
-        files.evaluation = None;
-        gigafund::demo::load(s, &actor(), &files)?;
-    }
+    let mut a = programme(&dir.path().join("a.sqlite3"))?;
+    let mut b = programme(&dir.path().join("b.sqlite3"))?;
     let pa = assign::auto(&mut a, &actor(), "INVESTAI-AIGF-2026")?;
     let pb = assign::auto(&mut b, &actor(), "INVESTAI-AIGF-2026")?;
     assert_eq!(pa.added, pb.added, "same inputs, same assignment");
@@ -490,10 +490,7 @@ fn automatic_assignment_is_complete_balanced_and_deterministic() -> TestResult {
 #[test]
 fn an_expert_sees_other_scores_only_after_submitting_and_every_change_is_audited() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let mut store = Store::open(&dir.path().join("o.sqlite3"))?;
-    let mut files = gigafund::demo::DemoFiles::embedded();
-    files.evaluation = None;
-    gigafund::demo::load(&mut store, &actor(), &files)?;
+    let mut store = programme(&dir.path().join("o.sqlite3"))?;
     let call = "EUROHPC-AIF-2026-01";
     assign::auto(&mut store, &actor(), call)?;
     let data = CallData::load(store.conn(), call)?;
@@ -573,10 +570,7 @@ fn an_expert_sees_other_scores_only_after_submitting_and_every_change_is_audited
 #[test]
 fn consensus_needs_a_reconciliation_note_for_a_wide_spread_and_every_approval() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let mut store = Store::open(&dir.path().join("o.sqlite3"))?;
-    let mut files = gigafund::demo::DemoFiles::embedded();
-    files.evaluation = None;
-    gigafund::demo::load(&mut store, &actor(), &files)?;
+    let mut store = programme(&dir.path().join("o.sqlite3"))?;
     let call = "EUROHPC-AIF-2026-01";
     assign::auto(&mut store, &actor(), call)?;
     let data = CallData::load(store.conn(), call)?;
@@ -703,10 +697,7 @@ fn consensus_needs_a_reconciliation_note_for_a_wide_spread_and_every_approval() 
 #[test]
 fn score_csv_import_is_all_or_nothing_with_the_line_of_each_problem() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let mut store = Store::open(&dir.path().join("o.sqlite3"))?;
-    let mut files = gigafund::demo::DemoFiles::embedded();
-    files.evaluation = None;
-    gigafund::demo::load(&mut store, &actor(), &files)?;
+    let mut store = programme(&dir.path().join("o.sqlite3"))?;
     let call = "EUROHPC-AIFA-2026-01";
     assign::auto(&mut store, &actor(), call)?;
     let data = CallData::load(store.conn(), call)?;
@@ -844,10 +835,7 @@ fn roster_import_reads_csv_and_xlsx_and_names_the_cell_of_each_problem() -> Test
 fn a_whole_call_evaluated_offline_through_packages() -> TestResult {
     let dir = tempfile::tempdir()?;
     let d = dir.path();
-    let mut office = Store::open(&d.join("office.sqlite3"))?;
-    let mut files = gigafund::demo::DemoFiles::embedded();
-    files.evaluation = None;
-    gigafund::demo::load(&mut office, &actor(), &files)?;
+    let mut office = programme(&d.join("office.sqlite3"))?;
     let call = "EUROHPC-AIFA-2026-01";
     assign::auto(&mut office, &actor(), call)?;
     let data = CallData::load(office.conn(), call)?;
@@ -1011,10 +999,7 @@ fn a_whole_call_evaluated_offline_through_packages() -> TestResult {
 fn a_score_edited_at_the_office_and_in_the_return_is_a_conflict_never_overwritten() -> TestResult {
     let dir = tempfile::tempdir()?;
     let d = dir.path();
-    let mut office = Store::open(&d.join("office.sqlite3"))?;
-    let mut files = gigafund::demo::DemoFiles::embedded();
-    files.evaluation = None;
-    gigafund::demo::load(&mut office, &actor(), &files)?;
+    let mut office = programme(&d.join("office.sqlite3"))?;
     let call = "EUROHPC-AIF-2026-01";
     assign::auto(&mut office, &actor(), call)?;
     let data = CallData::load(office.conn(), call)?;

@@ -94,6 +94,14 @@ pub fn plan(data: &CallData, findings: &[ConflictFinding]) -> AssignPlan {
             .then_with(|| a.acronym.cmp(&b.acronym))
     });
 
+    // The expertise tags a panel already covers.
+    let panel_tags = |members: &[i64]| -> HashSet<&String> {
+        members
+            .iter()
+            .filter_map(|id| data.evaluator(*id))
+            .flat_map(|e| e.expertise.iter())
+            .collect()
+    };
     let mut added = Vec::new();
     let mut unmet = Vec::new();
     let mut expertise_gaps = Vec::new();
@@ -101,11 +109,7 @@ pub fn plan(data: &CallData, findings: &[ConflictFinding]) -> AssignPlan {
         let members = panel.entry(bid.id).or_default();
         let tags = wanted_tags(bid);
         while members.len() < k {
-            let covered: HashSet<&String> = members
-                .iter()
-                .filter_map(|id| data.evaluator(*id))
-                .flat_map(|e| e.expertise.iter())
-                .collect();
+            let covered = panel_tags(members);
             let best = data
                 .evaluators
                 .iter()
@@ -144,11 +148,7 @@ pub fn plan(data: &CallData, findings: &[ConflictFinding]) -> AssignPlan {
                 matched: brings,
             });
         }
-        let covered: HashSet<&String> = members
-            .iter()
-            .filter_map(|id| data.evaluator(*id))
-            .flat_map(|e| e.expertise.iter())
-            .collect();
+        let covered = panel_tags(members);
         let missing: Vec<&String> = s
             .expertise
             .iter()
@@ -349,6 +349,10 @@ pub fn list(
         .into_iter()
         .map(|e| (e.id, e.name))
         .collect();
+    let heads: HashMap<i64, (String, String)> = store::evaluation::call_bid_heads(conn, call.id)?
+        .into_iter()
+        .map(|(id, acronym, title)| (id, (acronym, title)))
+        .collect();
     let mut out = Vec::new();
     for a in assignments {
         if let Viewer::Evaluator(me) = viewer
@@ -356,11 +360,7 @@ pub fn list(
         {
             continue;
         }
-        let (acronym, title): (String, String) = conn.query_row(
-            "SELECT acronym, title FROM bids WHERE id = ?1",
-            [a.bid_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (acronym, title) = heads.get(&a.bid_id).cloned().unwrap_or_default();
         out.push(AssignmentRow {
             bid_id: a.bid_id,
             acronym,

@@ -290,6 +290,11 @@ pub fn calibrate(
         .iter()
         .map(|b| (b.acronym.as_str(), b.list))
         .collect();
+    let position: HashMap<i64, usize> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.bid_id, i))
+        .collect();
     let mut ids: Vec<i64> = st.per_evaluator.keys().copied().collect();
     ids.sort_unstable();
     let leave_one_out: Vec<LeaveOneOut> = ids
@@ -303,17 +308,18 @@ pub fn calibrate(
                 }
             }
             let mut loo = base_scores.clone();
-            for (i, c) in candidates.iter().enumerate() {
-                if (0..n_criteria).any(|k| s.contains_key(&(c.bid_id, k))) {
-                    loo[i] = (0..n_criteria)
-                        .map(
-                            |k| match s.get(&(c.bid_id, k)).or(raw.get(&(c.bid_id, k))) {
-                                Some((v, n)) if *n > 0 => Ok(v / f64::from(*n)),
-                                _ => Err("no individual score".to_string()),
-                            },
-                        )
-                        .collect();
-                }
+            let touched: std::collections::BTreeSet<usize> = s
+                .keys()
+                .filter_map(|(bid, _)| position.get(bid).copied())
+                .collect();
+            for i in touched {
+                let bid = candidates[i].bid_id;
+                loo[i] = (0..n_criteria)
+                    .map(|k| match s.get(&(bid, k)).or(raw.get(&(bid, k))) {
+                        Some((v, n)) if *n > 0 => Ok(v / f64::from(*n)),
+                        _ => Err("no individual score".to_string()),
+                    })
+                    .collect();
             }
             let r = ranking::rank_scored(rules, candidates, &loo, false);
             let moves = r

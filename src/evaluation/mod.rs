@@ -83,18 +83,13 @@ impl CallData {
 /// A bid named `ACRONYM` in `call`, as the CLI and the app name them.
 pub fn bid_id(conn: &Connection, call_code: &str, key: &str) -> Result<i64> {
     let call = store::calls::by_code(conn, call_code)?;
-    let ids = store::evaluation::call_bid_ids(conn, call.id)?;
-    if let Ok(id) = key.parse::<i64>()
-        && ids.contains(&id)
+    let heads = store::evaluation::call_bid_heads(conn, call.id)?;
+    let by_id = key.parse::<i64>().ok();
+    if let Some((id, _, _)) = heads
+        .iter()
+        .find(|(id, acronym, _)| Some(*id) == by_id || acronym.eq_ignore_ascii_case(key.trim()))
     {
-        return Ok(id);
-    }
-    for id in ids {
-        let acronym: String =
-            conn.query_row("SELECT acronym FROM bids WHERE id = ?1", [id], |r| r.get(0))?;
-        if acronym.eq_ignore_ascii_case(key.trim()) {
-            return Ok(id);
-        }
+        return Ok(*id);
     }
     Err(Error::NotFound {
         kind: "bid",

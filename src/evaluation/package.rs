@@ -550,15 +550,10 @@ pub fn write_return(
         ));
     }
     let call = store::calls::by_code(store.conn(), &call_code)?;
-    let acronyms: HashMap<i64, String> = store::evaluation::call_bid_ids(store.conn(), call.id)?
+    let acronyms: HashMap<i64, String> = store::evaluation::call_bid_heads(store.conn(), call.id)?
         .into_iter()
-        .map(|id| {
-            store
-                .conn()
-                .query_row("SELECT acronym FROM bids WHERE id = ?1", [id], |r| r.get(0))
-                .map(|a: String| (id, a))
-        })
-        .collect::<rusqlite::Result<_>>()?;
+        .map(|(id, acronym, _)| (id, acronym))
+        .collect();
     let scores: Vec<ReturnedScore> = store::evaluation::call_scores(store.conn(), call.id)?
         .into_iter()
         .filter(|s| s.evaluator_id == me)
@@ -802,26 +797,11 @@ pub fn import_return(
                 ));
                 continue;
             }
-            let own: Vec<Score> = store::evaluation::bid_scores(tx.conn(), bid.id)?
-                .into_iter()
-                .filter(|s| s.evaluator_id == e.id)
-                .collect();
-            let missing = scoring::missing(&data.call, acronym, &own);
-            if !missing.is_empty() {
-                held.push(format!("{acronym}: {}", missing[0].rule));
+            let missing = scoring::submit_in(tx, &data.call, acronym, bid.id, e.id, actor.at)?;
+            if let Some(first) = missing.first() {
+                held.push(format!("{acronym}: {}", first.rule));
                 continue;
             }
-            for s in own {
-                store::evaluation::put_score(
-                    tx,
-                    &Score {
-                        status: ScoreStatus::Submitted,
-                        updated_at: actor.at,
-                        ..s
-                    },
-                )?;
-            }
-            store::evaluation::insert_submission(tx, bid.id, e.id, actor.at)?;
             submitted.push(acronym.clone());
         }
         store::evaluation::mark_returned(tx, &pkg.id, actor.at)?;

@@ -182,27 +182,47 @@ pub fn submit(
             "the scores for {acronym} are already submitted"
         )));
     }
-    let own: Vec<Score> = store::evaluation::bid_scores(store.conn(), bid_id)?
+    store.write(actor, |tx| {
+        let problems = submit_in(tx, &call, &acronym, bid_id, evaluator_id, actor.at)?;
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(problems))
+        }
+    })
+}
+
+/// In `tx`: marks an evaluator's scores of a bid submitted when they are complete;
+/// otherwise writes nothing and returns what is missing. The one place a submission
+/// is made (the app, a CSV import, an offline return).
+pub(crate) fn submit_in(
+    tx: &mut store::Tx<'_>,
+    call: &Call,
+    acronym: &str,
+    bid_id: i64,
+    evaluator_id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Problem>> {
+    let own: Vec<Score> = store::evaluation::bid_scores(tx.conn(), bid_id)?
         .into_iter()
         .filter(|s| s.evaluator_id == evaluator_id)
         .collect();
-    let problems = missing(&call, &acronym, &own);
+    let problems = missing(call, acronym, &own);
     if !problems.is_empty() {
-        return Err(Error::Invalid(problems));
+        return Ok(problems);
     }
-    store.write(actor, |tx| {
-        for s in &own {
-            store::evaluation::put_score(
-                tx,
-                &Score {
-                    status: ScoreStatus::Submitted,
-                    updated_at: actor.at,
-                    ..s.clone()
-                },
-            )?;
-        }
-        store::evaluation::insert_submission(tx, bid_id, evaluator_id, actor.at)
-    })
+    for s in own {
+        store::evaluation::put_score(
+            tx,
+            &Score {
+                status: ScoreStatus::Submitted,
+                updated_at: at,
+                ..s
+            },
+        )?;
+    }
+    store::evaluation::insert_submission(tx, bid_id, evaluator_id, at)?;
+    Ok(Vec::new())
 }
 
 fn acronym(conn: &Connection, bid_id: i64) -> Result<String> {
@@ -422,24 +442,18 @@ pub fn import_csv(
             &criterion,
             score,
         ) {
-            let rule = match e {
-                Error::Invalid(p) => p.into_iter().map(|p| p.rule).collect::<Vec<_>>().join("; "),
-                other => other.to_string(),
-            };
-            problems.push(Problem {
-                location: at(
-                    line,
-                    if rule.contains("score must") {
-                        "score"
-                    } else if rule.contains("criteria") {
-                        "criterion"
-                    } else {
-                        "evaluator"
-                    },
-                ),
-                rule,
-                found: None,
-            });
+            // The rule's own field (criterion, score, evaluator), placed at this line.
+            match e {
+                Error::Invalid(found) => problems.extend(found.into_iter().map(|p| Problem {
+                    location: at(line, p.location.field.as_deref().unwrap_or("row")),
+                    ..p
+                })),
+                other => problems.push(Problem {
+                    location: at(line, "status"),
+                    rule: other.to_string(),
+                    found: None,
+                }),
+            }
             continue;
         }
         if let Some(first) = seen.insert((bid.id, evaluator_id, criterion.clone()), line) {
@@ -513,19 +527,15 @@ pub fn import_csv(
         }
         if submit {
             for &(bid_id, evaluator_id) in &pairs {
-                for s in store::evaluation::bid_scores(tx.conn(), bid_id)?
-                    .into_iter()
-                    .filter(|s| s.evaluator_id == evaluator_id)
-                {
-                    store::evaluation::put_score(
-                        tx,
-                        &Score {
-                            status: ScoreStatus::Submitted,
-                            ..s
-                        },
-                    )?;
+                let acronym = data
+                    .bid(bid_id)
+                    .map(|b| b.acronym.as_str())
+                    .unwrap_or_default();
+                // Completeness was checked above with the file's rows: nothing is missing.
+                let problems = submit_in(tx, &data.call, acronym, bid_id, evaluator_id, actor.at)?;
+                if !problems.is_empty() {
+                    return Err(Error::Invalid(problems));
                 }
-                store::evaluation::insert_submission(tx, bid_id, evaluator_id, actor.at)?;
             }
         }
         Ok(changed)

@@ -173,19 +173,28 @@ pub fn conflicts(conn: &Connection) -> Result<Vec<Conflict>> {
 // ---------------------------------------------------------------------------------------
 // Bids of a call under evaluation
 
-/// The bids a call evaluates: the latest version of each submitted bid, by acronym.
-pub fn call_bid_ids(conn: &Connection, call_id: i64) -> Result<Vec<i64>> {
+/// The bids a call evaluates: the latest version of each submitted bid, by acronym, as
+/// (id, acronym, title).
+pub fn call_bid_heads(conn: &Connection, call_id: i64) -> Result<Vec<(i64, String, String)>> {
     let mut stmt = conn.prepare(
-        "SELECT b.id FROM bids b
+        "SELECT b.id, b.acronym, b.title FROM bids b
          WHERE b.call_id = ?1 AND b.status = 'submitted'
            AND b.version = (SELECT max(version) FROM bids b2
                             WHERE b2.call_id = b.call_id AND b2.acronym = b.acronym)
          ORDER BY b.acronym",
     )?;
-    let ids = stmt
-        .query_map([call_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
-    Ok(ids)
+    let rows = stmt
+        .query_map([call_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The ids of [`call_bid_heads`].
+pub fn call_bid_ids(conn: &Connection, call_id: i64) -> Result<Vec<i64>> {
+    Ok(call_bid_heads(conn, call_id)?
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------
