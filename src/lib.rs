@@ -9,6 +9,7 @@ pub mod compute;
 pub mod countries;
 pub mod demo;
 mod demo_evaluation;
+pub mod demo_synthetic;
 pub mod eligibility;
 pub mod error;
 pub mod evaluation;

@@ -6,6 +6,7 @@
 
 mod cli_eval;
 mod cli_model;
+mod cli_report;
 
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
@@ -69,30 +70,9 @@ enum Command {
     Rank(cli_eval::RankArgs),
     /// PDF reports (A4, English or French), and their verification against the database.
     #[command(subcommand)]
-    Report(ReportCommand),
+    Report(cli_report::ReportCommand),
     /// Check the database file (PRAGMA integrity_check) and the audit log's hash chain.
     Verify,
-}
-
-#[derive(Subcommand)]
-enum ReportCommand {
-    /// The de-risking report of a saved scenario (see `model scenarios`).
-    Derisking {
-        #[arg(long, value_name = "ID")]
-        scenario: i64,
-        #[arg(long, value_name = "FILE.pdf")]
-        out: PathBuf,
-        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
-        lang: String,
-        /// The document's date (default: today). The same data and date give the same bytes.
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: Option<chrono::NaiveDate>,
-    },
-    /// Recompute a report's input hash from the database: does it still match?
-    Verify {
-        /// A PDF written by `gigafund report`.
-        file: PathBuf,
-    },
 }
 
 #[derive(Subcommand)]
@@ -474,28 +454,7 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Model(cmd) => cli_model::run(&cli, cmd),
         Command::Eval(cmd) => cli_eval::run(&cli, cmd),
         Command::Rank(args) => cli_eval::rank(&cli, args),
-        Command::Report(ReportCommand::Derisking {
-            scenario,
-            out,
-            lang,
-            date,
-        }) => {
-            let store = open(&cli)?;
-            let date = date.unwrap_or_else(|| Utc::now().date_naive());
-            let bytes = app::reports::derisking_report(&store, *scenario, lang, date)?;
-            std::fs::write(out, &bytes).map_err(|e| Error::io(out, e))?;
-            let doc =
-                serde_json::json!({ "file": out.display().to_string(), "bytes": bytes.len() });
-            output(cli.json, &doc, |o| {
-                writeln!(o, "Wrote {} ({} bytes)", out.display(), bytes.len())
-            })
-        }
-        Command::Report(ReportCommand::Verify { file }) => {
-            let store = open(&cli)?;
-            let check = app::reports::verify_report(&store, file)?;
-            output(cli.json, &check, |o| writeln!(o, "{}", check.message))?;
-            Ok(check.matches)
-        }
+        Command::Report(cmd) => cli_report::run(&cli, cmd),
         Command::Verify => {
             let store = open(&cli)?;
             let report = app::verify(&store)?;

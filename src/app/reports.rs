@@ -1,11 +1,25 @@
 //! PDF reports: generation and verification against the database.
+//!
+//! Each report is a pure function of a data value (`EsrData`, `RankingData`,
+//! `SubmissionData`, a saved scenario), the language and the date; the report carries the
+//! SHA-256 of those inputs, and verification rebuilds the data from the database and
+//! compares.
 
 use crate::error::{Error, Location, Result};
-use crate::report::derisking;
-use crate::store::{Store, scenarios};
+use crate::evaluation::{self, CallData, ranking};
+use crate::model::{Bid, Call, ConsensusScore};
+use crate::report::esr::{self, EsrCompute, EsrData};
+use crate::report::ranking::RankingData;
+use crate::report::submission::{self, SubmissionData};
+use crate::report::{self as rep, derisking};
+use crate::store::{self, Store, scenarios};
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::Serialize;
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
 use ts_rs::TS;
 
 /// The de-risking report of a saved scenario.
@@ -17,6 +31,271 @@ pub fn derisking_report(
 ) -> Result<Vec<u8>> {
     let s = scenarios::get(store.conn(), scenario_id)?;
     derisking::derisking(&s, lang, date)
+}
+
+/// The MLPerf round the reports' compute figures are measured in (as `compute call`).
+pub const COMPUTE_ROUND: &str = "5.1";
+
+/// What a call's ESRs read, loaded once for all of them.
+#[derive(Debug)]
+pub struct CallReports {
+    pub call: Call,
+    bids: Vec<Bid>,
+    ranking: ranking::Ranking,
+    ineligible: HashMap<i64, Vec<String>>,
+    consensus: Vec<ConsensusScore>,
+    experts: HashMap<i64, usize>,
+    compute: HashMap<i64, EsrCompute>,
+}
+
+impl CallReports {
+    pub fn load(store: &Store, call_code: &str) -> Result<CallReports> {
+        let conn = store.conn();
+        let data = CallData::load(conn, call_code)?;
+        let (rules, candidates) = evaluation::ranking_inputs(conn, &data)?;
+        let ranking = ranking::rank(&rules, &candidates);
+        let ineligible = candidates
+            .into_iter()
+            .map(|c| (c.bid_id, c.ineligible))
+            .collect();
+        let mut experts: HashMap<i64, usize> = HashMap::new();
+        for a in &data.assignments {
+            *experts.entry(a.bid_id).or_default() += 1;
+        }
+        let consensus = store::evaluation::call_consensus(conn, data.call.id)?;
+        Ok(CallReports {
+            compute: compute_summaries(store, &data.call.code),
+            call: data.call,
+            bids: data.bids,
+            ranking,
+            ineligible,
+            consensus,
+            experts,
+        })
+    }
+
+    pub fn bids(&self) -> impl Iterator<Item = &Bid> {
+        self.bids.iter()
+    }
+
+    pub fn esr_data(&self, bid_id: i64) -> Result<EsrData> {
+        let bid = self
+            .bids
+            .iter()
+            .find(|b| b.id == bid_id)
+            .ok_or_else(|| Error::NotFound {
+                kind: "bid",
+                key: format!("{bid_id} in call {}", self.call.code),
+            })?;
+        Ok(esr::data(
+            &self.call,
+            bid,
+            esr::Evaluated {
+                experts: self.experts.get(&bid_id).copied().unwrap_or(0),
+                consensus: &self.consensus,
+                ranking: &self.ranking,
+                ineligible: self.ineligible.get(&bid_id).cloned().unwrap_or_default(),
+                compute: self.compute.get(&bid_id).cloned(),
+            },
+            crate::countries::countries()?,
+        ))
+    }
+
+    /// The ESR of one bid of the call, with its input hash.
+    pub fn esr(&self, bid_id: i64, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+        let d = self.esr_data(bid_id)?;
+        let hash = rep::input_hash("esr", "bid", &d, lang, date)?;
+        esr::render(&d, lang, date, &hash)
+    }
+}
+
+/// Compute per euro of the call's bids, for the ESRs; none when the database holds no
+/// benchmark evidence (the ESR then says so).
+fn compute_summaries(store: &Store, call_code: &str) -> HashMap<i64, EsrCompute> {
+    let Ok(evidence) = super::ComputeEvidence::load(store, COMPUTE_ROUND) else {
+        return HashMap::new();
+    };
+    let Ok(rows) = super::call_rows(store, call_code, COMPUTE_ROUND, &evidence) else {
+        return HashMap::new();
+    };
+    let centrals: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| Some(r.estimate.as_ref()?.central.eur_per_h200e_hour))
+        .collect();
+    let median = crate::compute::stats::median(&centrals);
+    rows.into_iter()
+        .filter_map(|r| {
+            let e = r.estimate?;
+            Some((
+                r.bid_id,
+                EsrCompute {
+                    accelerator: e.accelerator.clone(),
+                    accelerators: r.accelerators,
+                    eur_per_h200e_hour: (
+                        e.low.eur_per_h200e_hour,
+                        e.central.eur_per_h200e_hour,
+                        e.high.eur_per_h200e_hour,
+                    ),
+                    h200e_hours_per_mwh: e.central.h200e_hours_per_mwh,
+                    basis_note: format!("{}. {}.", e.label, e.p_source),
+                    label: e.label,
+                    fallback_note: e.fallback_note,
+                    call_median: median,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The call a bid belongs to.
+fn bid_call(store: &Store, bid_id: i64) -> Result<String> {
+    store
+        .conn()
+        .query_row(
+            "SELECT c.code FROM bids b JOIN calls c ON c.id = b.call_id WHERE b.id = ?1",
+            [bid_id],
+            |r| r.get(0),
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Error::NotFound {
+                kind: "bid",
+                key: bid_id.to_string(),
+            },
+            e => e.into(),
+        })
+}
+
+/// The Evaluation Summary Report of one bid.
+pub fn esr_report(store: &Store, bid_id: i64, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+    CallReports::load(store, &bid_call(store, bid_id)?)?.esr(bid_id, lang, date)
+}
+
+fn ranking_data(store: &Store, call_code: &str) -> Result<RankingData> {
+    let r = evaluation::rank_call(store.conn(), call_code, Some(2))?;
+    let call = store::calls::by_code(store.conn(), call_code)?;
+    Ok(rep::ranking::data(&call, r.ranking, r.calibration))
+}
+
+/// The ranking report of a call, with the calibration appendix.
+pub fn ranking_report(
+    store: &Store,
+    call_code: &str,
+    lang: &str,
+    date: NaiveDate,
+) -> Result<Vec<u8>> {
+    let d = ranking_data(store, call_code)?;
+    let hash = rep::input_hash("ranking", "call", &d, lang, date)?;
+    rep::ranking::render(&d, lang, date, &hash)
+}
+
+fn submission_data(store: &Store, bid_id: i64) -> Result<SubmissionData> {
+    let bid = store::bids::get(store.conn(), bid_id)?;
+    let call = store::calls::by_code(store.conn(), &bid.call_code)?;
+    Ok(submission::data(
+        &call,
+        &bid,
+        crate::countries::countries()?,
+    ))
+}
+
+/// The applicant's submission summary of a stored bid.
+pub fn submission_report(
+    store: &Store,
+    bid_id: i64,
+    lang: &str,
+    date: NaiveDate,
+) -> Result<Vec<u8>> {
+    let d = submission_data(store, bid_id)?;
+    let hash = rep::input_hash("submission", "bid", &d, lang, date)?;
+    submission::render(&d, lang, date, &hash)
+}
+
+/// One document of a batch.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BatchFile {
+    pub acronym: String,
+    pub file: String,
+    pub bytes: u64,
+    pub millis: f64,
+}
+
+/// What `report all` wrote.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BatchReport {
+    pub call: String,
+    pub dir: String,
+    pub files: Vec<BatchFile>,
+    pub millis: f64,
+}
+
+/// A file name from an acronym: letters, digits, `-` and `_` kept.
+fn file_stem(acronym: &str) -> String {
+    acronym
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Every ESR of a call into `dir` (created if missing), in parallel. `progress(done,
+/// total, acronym)` is called from the worker threads as each document is written; a set
+/// `cancel` stops the batch (documents already written stay, nothing half-written).
+pub fn all_esrs(
+    store: &Store,
+    call_code: &str,
+    lang: &str,
+    date: NaiveDate,
+    dir: &Path,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+    cancel: &AtomicBool,
+) -> Result<BatchReport> {
+    let start = Instant::now();
+    let reports = CallReports::load(store, call_code)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let bids: Vec<(i64, String)> = reports.bids().map(|b| (b.id, b.acronym.clone())).collect();
+    let total = bids.len();
+    let done = AtomicUsize::new(0);
+    let mut files = bids
+        .par_iter()
+        .map(|(id, acronym)| {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled(format!(
+                    "report generation stopped after {} of {total} documents",
+                    done.load(Ordering::Relaxed)
+                )));
+            }
+            let t = Instant::now();
+            let bytes = reports.esr(*id, lang, date)?;
+            let path: PathBuf = dir.join(format!(
+                "ESR-{}-{}-{lang}.pdf",
+                file_stem(&reports.call.code),
+                file_stem(acronym)
+            ));
+            let part = path.with_extension("pdf.part");
+            std::fs::write(&part, &bytes).map_err(|e| Error::io(&part, e))?;
+            std::fs::rename(&part, &path).map_err(|e| Error::io(&path, e))?;
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(n, total, acronym);
+            Ok(BatchFile {
+                acronym: acronym.clone(),
+                file: path.display().to_string(),
+                bytes: bytes.len() as u64,
+                millis: t.elapsed().as_secs_f64() * 1e3,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    files.sort_by(|a, b| a.acronym.cmp(&b.acronym));
+    Ok(BatchReport {
+        call: reports.call.code.clone(),
+        dir: dir.display().to_string(),
+        files,
+        millis: start.elapsed().as_secs_f64() * 1e3,
+    })
 }
 
 /// What `report verify` found.
@@ -70,39 +349,66 @@ pub fn verify_report(store: &Store, path: &Path) -> Result<ReportCheck> {
     let lang = field("lang")?;
     let date_text = field("date")?;
     let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|_| not_ours(&file))?;
-    match report.as_str() {
+    let int = |k: &str| -> Result<i64> { field(k)?.parse().map_err(|_| not_ours(&file)) };
+    let found = |r: Result<String>| match r {
+        Ok(h) => Ok(Some(h)),
+        Err(Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    };
+    let (source, current) = match report.as_str() {
         "derisking" => {
-            let id: i64 = field("scenario")?.parse().map_err(|_| not_ours(&file))?;
-            let source = format!("scenario {id}");
-            let current = match scenarios::get(store.conn(), id) {
-                Ok(s) => Some(derisking::input_hash(&s, &lang, date)?),
-                Err(Error::NotFound { .. }) => None,
-                Err(e) => return Err(e),
-            };
-            let matches = current.as_deref() == Some(recorded.as_str());
-            let message = match &current {
-                None => format!(
-                    "{file}: {source} is not in this database; the report cannot be checked"
-                ),
-                Some(_) if matches => format!("{file} matches {source} in this database"),
-                Some(_) => format!(
-                    "{file} no longer matches {source}: the data it was made from has changed (or the report was edited)"
-                ),
-            };
-            Ok(ReportCheck {
-                file,
-                report,
-                source,
-                lang,
-                date: date_text,
-                recorded_sha256: recorded,
-                current_sha256: current,
-                matches,
-                message,
-            })
+            let id = int("scenario")?;
+            let current = found(
+                scenarios::get(store.conn(), id)
+                    .and_then(|s| derisking::input_hash(&s, &lang, date)),
+            )?;
+            (format!("scenario {id}"), current)
         }
-        _ => Err(not_ours(&file)),
-    }
+        "esr" => {
+            let id = int("bid")?;
+            let current = found(bid_call(store, id).and_then(|code| {
+                let d = CallReports::load(store, &code)?.esr_data(id)?;
+                rep::input_hash("esr", "bid", &d, &lang, date)
+            }))?;
+            (format!("the evaluation of bid {id}"), current)
+        }
+        "ranking" => {
+            let code = field("call")?;
+            let current = found(
+                ranking_data(store, &code)
+                    .and_then(|d| rep::input_hash("ranking", "call", &d, &lang, date)),
+            )?;
+            (format!("the ranking of call {code}"), current)
+        }
+        "submission" => {
+            let id = int("bid")?;
+            let current = found(
+                submission_data(store, id)
+                    .and_then(|d| rep::input_hash("submission", "bid", &d, &lang, date)),
+            )?;
+            (format!("bid {id}"), current)
+        }
+        _ => return Err(not_ours(&file)),
+    };
+    let matches = current.as_deref() == Some(recorded.as_str());
+    let message = match &current {
+        None => format!("{file}: {source} is not in this database; the report cannot be checked"),
+        Some(_) if matches => format!("{file} matches {source} in this database"),
+        Some(_) => format!(
+            "{file} no longer matches {source}: the data it was made from has changed (or the report was edited)"
+        ),
+    };
+    Ok(ReportCheck {
+        file,
+        report,
+        source,
+        lang,
+        date: date_text,
+        recorded_sha256: recorded,
+        current_sha256: current,
+        matches,
+        message,
+    })
 }
 
 /// The document's /Keywords, as a literal `(…)` or a UTF-16 hex `<FEFF…>` string.
@@ -145,4 +451,41 @@ fn keywords(bytes: &[u8]) -> Vec<String> {
         from = j.max(from + i + 1);
     }
     out
+}
+
+/// A bid named by id or acronym (case-insensitive; the latest version; `call` narrows it).
+pub fn find_bid(store: &Store, key: &str, call: Option<&str>) -> Result<i64> {
+    if let Ok(id) = key.trim().parse::<i64>() {
+        return Ok(id);
+    }
+    let mut stmt = store.conn().prepare(
+        "SELECT b.id, c.code FROM bids b JOIN calls c ON c.id = b.call_id
+         WHERE lower(b.acronym) = lower(?1) AND (?2 IS NULL OR c.code = ?2)
+         ORDER BY c.code, b.version DESC",
+    )?;
+    let rows = stmt
+        .query_map(rusqlite::params![key.trim(), call], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut calls: Vec<&str> = rows.iter().map(|(_, c)| c.as_str()).collect();
+    calls.dedup();
+    match (rows.first(), calls.len()) {
+        (None, _) => Err(Error::NotFound {
+            kind: "bid",
+            key: match call {
+                Some(c) => format!("{key} in call {c}"),
+                None => key.to_string(),
+            },
+        }),
+        (Some((id, _)), 1) => Ok(*id),
+        _ => Err(Error::invalid(
+            Location::default().with_field("bid"),
+            format!(
+                "bid {key} is in several calls ({}): name the call with --call",
+                calls.join(", ")
+            ),
+            Some(key.to_string()),
+        )),
+    }
 }

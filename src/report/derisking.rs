@@ -5,119 +5,49 @@
 
 use super::finance_charts::{self as charts, chart_text};
 use super::format::{eur_m, metric_rows, number, pct, ratio};
-use super::pdf::{Column, Doc, Frame, WIDTH};
-use crate::error::{Error, Location, Result};
+use super::pdf::{Column, Doc};
+use super::texts::Texts;
+use crate::error::Result;
 use crate::finance::engine;
 use crate::finance::sensitivity::{self, GoalSeek};
 use crate::store::scenarios::Scenario;
 use chrono::NaiveDate;
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
-
-#[derive(Debug, Deserialize)]
-struct Texts {
-    page: String,
-    footer: String,
-    derisking: BTreeMap<String, String>,
-}
-
-fn texts(lang: &str) -> Result<Texts> {
-    let text = match lang {
-        "en" => include_str!("../../templates/reports/en.toml"),
-        "fr" => include_str!("../../templates/reports/fr.toml"),
-        other => {
-            return Err(Error::invalid(
-                Location::default().with_field("lang"),
-                "reports are written in en or fr",
-                Some(other.into()),
-            ));
-        }
-    };
-    toml::from_str(text).map_err(|e| Error::Internal(format!("report texts ({lang}): {e}")))
-}
-
-impl Texts {
-    fn d(&self, key: &str) -> String {
-        self.derisking
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_string())
-    }
-}
 
 /// The SHA-256 of everything the report is made from (scenario, language, date).
 pub fn input_hash(s: &Scenario, lang: &str, date: NaiveDate) -> Result<String> {
-    let doc = serde_json::json!({
-        "report": "derisking",
-        "scenario": s,
-        "lang": lang,
-        "date": date.to_string(),
-        "gigafund": env!("CARGO_PKG_VERSION"),
-    });
-    let bytes = serde_json::to_vec(&doc).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(hex::encode(Sha256::digest(bytes)))
-}
-
-/// The keyword the PDF carries so that `report verify` can recompute its input hash.
-pub fn keyword(s: &Scenario, lang: &str, date: NaiveDate, hash: &str) -> String {
-    format!(
-        "gigafund-report:derisking;scenario={};lang={lang};date={date};sha256={hash}",
-        s.id
-    )
-}
-
-/// A heading kept on the page with the chart that follows it.
-fn chart(
-    doc: &mut Doc,
-    heading: Option<&str>,
-    w: u32,
-    h: u32,
-    draw: impl FnOnce(
-        &plotters::drawing::DrawingArea<
-            plotters::prelude::BitMapBackend<'_>,
-            plotters::coord::Shift,
-        >,
-    ) -> Result<()>,
-) -> Result<()> {
-    if let Some(text) = heading {
-        doc.need(WIDTH * h as f32 / w as f32 + 50.0);
-        doc.heading(text);
-    }
-    let pixels = charts::rgb(w, h, draw)?;
-    doc.image(pixels, w as usize, h as usize, WIDTH);
-    Ok(())
+    super::input_hash("derisking", "scenario", s, lang, date)
 }
 
 /// The de-risking report of a saved scenario, as PDF bytes.
 pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
-    let t = texts(lang)?;
+    let texts = Texts::load(lang)?;
+    let t = texts.section("derisking");
     let hash = input_hash(s, lang, date)?;
     let outcome = engine::run(&s.inputs)?;
     let m = &outcome.metrics;
     let mut doc = Doc::new()?;
-    let bid = s.bid_acronym.clone().unwrap_or_else(|| t.d("standalone"));
-    let title = t.d("title");
+    let bid = s.bid_acronym.clone().unwrap_or_else(|| t.get("standalone"));
+    let title = t.get("title");
     doc.title(
         &title,
-        &t.d("subtitle")
+        &t.get("subtitle")
             .replace("{scenario}", &s.name)
             .replace("{version}", &s.version.to_string())
             .replace("{bid}", &bid)
             .replace("{date}", &date.to_string())
             .replace("{engine}", &s.engine_version),
     );
-    doc.paragraph(&t.d("intro"));
+    doc.paragraph(&t.get("intro"));
     if !s.note.is_empty() {
         doc.note(&s.note);
     }
 
-    doc.heading(&t.d("metrics"));
+    doc.heading(&t.get("metrics"));
     let rows = metric_rows(m, lang);
     doc.table(
         &[
-            Column::left(t.d("metric"), 3.0),
-            Column::right(t.d("value"), 1.2),
+            Column::left(t.get("metric"), 3.0),
+            Column::right(t.get("value"), 1.2),
         ],
         &rows
             .into_iter()
@@ -125,7 +55,7 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
             .collect::<Vec<_>>(),
     );
     if !outcome.warnings.is_empty() {
-        doc.heading(&t.d("warnings"));
+        doc.heading(&t.get("warnings"));
         for w in &outcome.warnings {
             doc.paragraph(&format!("• {w}"));
         }
@@ -136,10 +66,10 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
         c.scale = 2.0;
         c
     };
-    chart(&mut doc, Some(&t.d("cash_flows")), 1520, 760, |root| {
+    doc.chart(Some(&t.get("cash_flows")), 1520, 760, |root| {
         charts::draw_cash_flow(root, &outcome.years, &print("cash_flow"))
     })?;
-    chart(&mut doc, Some(&t.d("dscr")), 1520, 640, |root| {
+    doc.chart(Some(&t.get("dscr")), 1520, 640, |root| {
         charts::draw_dscr(
             root,
             &outcome.years,
@@ -149,17 +79,17 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
         )
     })?;
 
-    doc.heading(&t.d("yearly"));
+    doc.heading(&t.get("yearly"));
     let cols = [
-        Column::left(t.d("year"), 0.8),
-        Column::right(t.d("revenue"), 1.0),
-        Column::right(t.d("opex"), 1.0),
-        Column::right(t.d("capex"), 1.0),
-        Column::right(t.d("tax"), 0.9),
-        Column::right(t.d("cfads"), 1.0),
-        Column::right(t.d("debt_service"), 1.0),
+        Column::left(t.get("year"), 0.8),
+        Column::right(t.get("revenue"), 1.0),
+        Column::right(t.get("opex"), 1.0),
+        Column::right(t.get("capex"), 1.0),
+        Column::right(t.get("tax"), 0.9),
+        Column::right(t.get("cfads"), 1.0),
+        Column::right(t.get("debt_service"), 1.0),
         Column::right("DSCR", 0.7),
-        Column::right(t.d("equity"), 1.1),
+        Column::right(t.get("equity"), 1.1),
     ];
     let mm = |v: f64| number(v / 1e6, 1, lang);
     let rows: Vec<Vec<String>> = outcome
@@ -181,11 +111,11 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
         .collect();
     doc.table(&cols, &rows);
 
-    doc.heading(&t.d("monte_carlo"));
+    doc.heading(&t.get("monte_carlo"));
     match &s.monte_carlo {
         Some(mc) => {
             doc.paragraph(
-                &t.d("mc_intro")
+                &t.get("mc_intro")
                     .replace("{paths}", &number(f64::from(mc.paths), 0, lang))
                     .replace("{seed}", &mc.seed.to_string()),
             );
@@ -214,15 +144,15 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
             ];
             doc.table(
                 &[
-                    Column::left(t.d("metric"), 3.0),
-                    Column::right(t.d("value"), 1.2),
+                    Column::left(t.get("metric"), 3.0),
+                    Column::right(t.get("value"), 1.2),
                 ],
                 &rows,
             );
-            chart(&mut doc, None, 1520, 680, |root| {
+            doc.chart(None, 1520, 680, |root| {
                 charts::draw_irr_histogram(root, mc, &print("irr"))
             })?;
-            doc.heading(&t.d("guarantees"));
+            doc.heading(&t.get("guarantees"));
             let rows: Vec<Vec<String>> = mc
                 .guarantees
                 .iter()
@@ -236,26 +166,26 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
                 .collect();
             doc.table(
                 &[
-                    Column::left(t.d("guarantee"), 2.2),
-                    Column::right(t.d("expected_payout"), 1.2),
-                    Column::right(t.d("lender_unpaid"), 1.2),
+                    Column::left(t.get("guarantee"), 2.2),
+                    Column::right(t.get("expected_payout"), 1.2),
+                    Column::right(t.get("lender_unpaid"), 1.2),
                 ],
                 &rows,
             );
         }
-        None => doc.note(&t.d("mc_none")),
+        None => doc.note(&t.get("mc_none")),
     }
 
     let tornado = sensitivity::tornado(&s.inputs, "equity_irr", 0.10, None)?;
     let mut text = print("tornado");
     text.x_axis = "equity_irr (%)".into();
     text.legend = text.legend.iter().map(|l| l.replace('x', "10")).collect();
-    chart(&mut doc, Some(&t.d("tornado")), 1520, 840, |root| {
+    doc.chart(Some(&t.get("tornado")), 1520, 840, |root| {
         charts::draw_tornado(root, &tornado, 12, 100.0, &text)
     })?;
 
-    doc.heading(&t.d("goal_seek"));
-    doc.paragraph(&t.d("goal_seek_intro"));
+    doc.heading(&t.get("goal_seek"));
+    doc.paragraph(&t.get("goal_seek_intro"));
     let mut rows = Vec::new();
     for (param, metric, target) in [
         ("grant_share", "equity_irr", s.inputs.disc_equity),
@@ -272,20 +202,24 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
     }
     doc.table(
         &[
-            Column::left(t.d("solve_input"), 1.2),
-            Column::left(t.d("solve_metric"), 1.8),
-            Column::right(t.d("solve_answer"), 1.6),
+            Column::left(t.get("solve_input"), 1.2),
+            Column::left(t.get("solve_metric"), 1.8),
+            Column::right(t.get("solve_answer"), 1.6),
         ],
         &rows,
     );
 
-    let frame = Frame {
-        title: format!("{title} · {} v{} · {bid}", s.name, s.version),
-        footer: t
-            .footer
-            .replace("{version}", env!("CARGO_PKG_VERSION"))
-            .replace("{hash}", &hash),
-        page_label: t.page.clone(),
-    };
-    doc.finish(&frame, &title, vec![keyword(s, lang, date, &hash)])
+    let frame = texts.frame(
+        format!("{title} · {} v{} · {bid}", s.name, s.version),
+        &hash,
+    );
+    let key = super::keyword(
+        "derisking",
+        "scenario",
+        &s.id.to_string(),
+        lang,
+        date,
+        &hash,
+    );
+    doc.finish(&frame, &title, vec![key])
 }

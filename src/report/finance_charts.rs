@@ -43,12 +43,12 @@ pub fn rgb(
     Ok(buf)
 }
 
-const BLUE: RGBColor = RGBColor(0, 51, 153);
-const LIGHT_BLUE: RGBColor = RGBColor(120, 160, 220);
-const ORANGE: RGBColor = RGBColor(230, 130, 40);
-const GREY: RGBColor = RGBColor(150, 150, 160);
-const RED: RGBColor = RGBColor(190, 30, 45);
-const GRID: RGBColor = RGBColor(228, 232, 240);
+pub(crate) const BLUE: RGBColor = RGBColor(0, 51, 153);
+pub(crate) const LIGHT_BLUE: RGBColor = RGBColor(120, 160, 220);
+pub(crate) const ORANGE: RGBColor = RGBColor(230, 130, 40);
+pub(crate) const GREY: RGBColor = RGBColor(150, 150, 160);
+pub(crate) const RED: RGBColor = RGBColor(190, 30, 45);
+pub(crate) const GRID: RGBColor = RGBColor(228, 232, 240);
 
 /// The words of a chart in the user's language.
 #[derive(Clone, Debug, Default)]
@@ -65,19 +65,19 @@ pub struct ChartText {
 }
 
 impl ChartText {
-    fn px(&self, v: f64) -> f64 {
+    pub(crate) fn px(&self, v: f64) -> f64 {
         v * if self.scale > 0.0 { self.scale } else { 1.0 }
     }
 
-    fn pxu(&self, v: u32) -> u32 {
+    pub(crate) fn pxu(&self, v: u32) -> u32 {
         self.px(f64::from(v)).round() as u32
     }
 
-    fn legend(&self, i: usize) -> String {
+    pub(crate) fn legend(&self, i: usize) -> String {
         self.legend.get(i).cloned().unwrap_or_default()
     }
 
-    fn num(&self, v: f64, decimals: usize) -> String {
+    pub(crate) fn num(&self, v: f64, decimals: usize) -> String {
         let s = format!("{v:.decimals$}");
         if self.decimal == ',' {
             s.replace('.', ",")
@@ -87,10 +87,10 @@ impl ChartText {
     }
 }
 
-type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// The series legend, in the same style on every finance chart.
-fn legend<'a, DB: DrawingBackend + 'a>(
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
     position: SeriesLabelPosition,
     text: &ChartText,

@@ -30,6 +30,7 @@ const INK: (f32, f32, f32) = (0.1, 0.1, 0.15);
 const MUTED: (f32, f32, f32) = (0.42, 0.45, 0.52);
 const RULE: (f32, f32, f32) = (0.82, 0.85, 0.9);
 const HEAD_BG: (f32, f32, f32) = (0.92, 0.94, 0.98);
+const MARK: (f32, f32, f32) = (0.75, 0.12, 0.18);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
@@ -107,6 +108,8 @@ pub struct Doc {
     pages: Vec<Vec<Op>>,
     y: f32,
     images: Vec<RawImage>,
+    /// Characters drawn in each font (regular, bold): the embedded fonts are subset to them.
+    used: [std::collections::BTreeSet<char>; 2],
 }
 
 fn font_id(bold: bool) -> FontId {
@@ -126,6 +129,7 @@ impl Doc {
             pages: vec![Vec::new()],
             y: TOP,
             images: Vec::new(),
+            used: Default::default(),
         })
     }
 
@@ -159,6 +163,7 @@ impl Doc {
         bold: bool,
         colour: (f32, f32, f32),
     ) {
+        self.used[usize::from(bold)].extend(text.chars());
         let ops = self.ops();
         ops.push(Op::StartTextSection);
         ops.push(Op::SetFillColor { col: rgb(colour) });
@@ -271,6 +276,19 @@ impl Doc {
         self.y -= 8.0;
     }
 
+    /// A bold line kept with the three lines that follow it.
+    pub fn subheading(&mut self, text: &str) {
+        let size = 9.5;
+        let lines = self.wrap(text, size, true, WIDTH);
+        self.need(lines.len() as f32 * 13.0 + 45.0);
+        self.y -= 4.0;
+        for l in lines {
+            self.text_at(MARGIN_X, self.y - size, &l, size, true, INK);
+            self.y -= 13.0;
+        }
+        self.y -= 1.0;
+    }
+
     pub fn paragraph(&mut self, text: &str) {
         let size = 9.5;
         for l in self.wrap(text, size, false, WIDTH) {
@@ -345,10 +363,21 @@ impl Doc {
 
     /// A table that breaks across pages, its header repeated on each.
     pub fn table(&mut self, columns: &[Column], rows: &[Vec<String>]) {
+        self.table_marked(columns, rows, &[]);
+    }
+
+    /// A table with heavy rules drawn after some rows, each with a caption (e.g. the
+    /// budget line after the last funded bid): `marks` holds (row index, caption).
+    pub fn table_marked(
+        &mut self,
+        columns: &[Column],
+        rows: &[Vec<String>],
+        marks: &[(usize, String)],
+    ) {
         let size = 8.5;
         self.need(3.0 * (size + 8.0));
         self.header_row(columns, size);
-        for r in rows {
+        for (index, r) in rows.iter().enumerate() {
             let total: f32 = columns.iter().map(|c| c.width).sum();
             let lines = columns
                 .iter()
@@ -367,8 +396,44 @@ impl Doc {
             self.row(columns, r, false, size);
             let y = self.y;
             self.line(MARGIN_X, y, MARGIN_X + WIDTH, y, RULE, 0.4);
+            for (_, caption) in marks.iter().filter(|(at, _)| *at == index) {
+                self.line(MARGIN_X, y, MARGIN_X + WIDTH, y, MARK, 1.6);
+                let w = self.fonts.width(caption, 7.5, true);
+                self.text_at(
+                    MARGIN_X + WIDTH - w - 2.0,
+                    y - 9.5,
+                    caption,
+                    7.5,
+                    true,
+                    MARK,
+                );
+                self.y -= 13.0;
+            }
         }
         self.y -= 10.0;
+    }
+
+    /// A chart drawn by plotters into a bitmap `w` × `h` pixels, the full text width,
+    /// kept on the page with its heading when it has one.
+    pub fn chart(
+        &mut self,
+        heading: Option<&str>,
+        w: u32,
+        h: u32,
+        draw: impl FnOnce(
+            &plotters::drawing::DrawingArea<
+                plotters::prelude::BitMapBackend<'_>,
+                plotters::coord::Shift,
+            >,
+        ) -> Result<()>,
+    ) -> Result<()> {
+        if let Some(text) = heading {
+            self.need(WIDTH * h as f32 / w as f32 + 50.0);
+            self.heading(text);
+        }
+        let pixels = super::finance_charts::rgb(w, h, draw)?;
+        self.image(pixels, w as usize, h as usize, WIDTH);
+        Ok(())
     }
 
     /// An RGB image (a chart drawn by plotters), `width_pt` wide, keeping its aspect.
@@ -433,7 +498,13 @@ impl Doc {
         doc.metadata.info.keywords = keywords;
         let mut font_warnings = Vec::new();
         for (bold, bytes) in [(false, REGULAR), (true, BOLD)] {
-            let parsed = ParsedFont::from_bytes(bytes, 0, &mut font_warnings)
+            let font = if bold {
+                &self.fonts.bold
+            } else {
+                &self.fonts.regular
+            };
+            let bytes = subset(bytes, font, &self.used[usize::from(bold)])?;
+            let parsed = ParsedFont::from_bytes(&bytes, 0, &mut font_warnings)
                 .ok_or_else(|| Error::Internal("the report font could not be parsed".into()))?;
             doc.resources
                 .fonts
@@ -454,6 +525,33 @@ impl Doc {
         let bytes = doc.save(&PdfSaveOptions::default(), &mut Vec::new());
         Ok(deterministic_id(bytes))
     }
+}
+
+/// The font reduced to the glyphs of `chars` (with .notdef first and the components of
+/// composite glyphs), keeping a Unicode cmap so that printpdf finds each character.
+fn subset(
+    bytes: &[u8],
+    font: &FontRef<'_>,
+    chars: &std::collections::BTreeSet<char>,
+) -> Result<Vec<u8>> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{CmapTarget, SubsetProfile};
+    let mut ids: Vec<u16> = chars
+        .iter()
+        .map(|c| font.glyph_id(*c).0)
+        .filter(|g| *g != 0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.insert(0, 0);
+    let fail = |e: String| Error::Internal(format!("report font subset: {e}"));
+    let data = ReadScope::new(bytes)
+        .read::<FontData<'_>>()
+        .map_err(|e| fail(e.to_string()))?;
+    let provider = data.table_provider(0).map_err(|e| fail(e.to_string()))?;
+    allsorts::subset::subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+        .map_err(|e| fail(e.to_string()))
 }
 
 /// Replaces the trailer's `/ID` (printpdf draws it from a process-wide counter) with one
