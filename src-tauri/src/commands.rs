@@ -228,20 +228,63 @@ pub fn scenario_compare(state: Shared<'_>, ids: Vec<i64>) -> CommandResult<Compa
     with_store(&state, |s| fin::compare(s, &ids))
 }
 
-/// Writes the de-risking report of a scenario to `path` (chosen in a native save dialog).
+// ---- reports --------------------------------------------------------------------------
+
+use gigafund::app::reports::{self, BatchJob, BatchStatus, ReportRequest};
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The PDF of a report, as raw bytes for the preview (no JSON array of numbers).
 #[tauri::command]
-pub fn report_derisking(
+pub fn report_pdf(
     state: Shared<'_>,
-    scenario_id: i64,
+    request: ReportRequest,
+    lang: String,
+) -> CommandResult<tauri::ipc::Response> {
+    let bytes = with_store(&state, |s| reports::report_pdf(s, &request, &lang, today()))?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// Writes a report to `path` (chosen in a native save dialog); the same bytes as previewed
+/// on the same day.
+#[tauri::command]
+pub fn report_save(
+    state: Shared<'_>,
+    request: ReportRequest,
     lang: String,
     path: String,
 ) -> CommandResult<u64> {
     with_store(&state, |s| {
-        let date = chrono::Utc::now().date_naive();
-        let bytes = gigafund::app::reports::derisking_report(s, scenario_id, &lang, date)?;
+        let bytes = reports::report_pdf(s, &request, &lang, today())?;
         std::fs::write(&path, &bytes).map_err(|e| gigafund::Error::io(&path, e))?;
         Ok(bytes.len() as u64)
     })
+}
+
+/// Starts writing every ESR of a call into `dir`: the call is read under the database
+/// lock, the documents are written in the background.
+#[tauri::command]
+pub fn report_batch_start(
+    state: Shared<'_>,
+    job: State<'_, BatchJob>,
+    call: String,
+    lang: String,
+    dir: String,
+) -> CommandResult<()> {
+    let loaded = with_store(&state, |s| reports::CallReports::load(s, &call))?;
+    payload(job.start(loaded, lang, today(), PathBuf::from(dir)))
+}
+
+#[tauri::command]
+pub fn report_batch_status(job: State<'_, BatchJob>) -> BatchStatus {
+    job.status()
+}
+
+#[tauri::command]
+pub fn report_batch_cancel(job: State<'_, BatchJob>) {
+    job.cancel();
 }
 
 // ---------------------------------------------------------------------------------------

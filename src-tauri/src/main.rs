@@ -13,6 +13,7 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .manage(Mutex::new(state))
         .manage(gigafund::app::finance::MonteCarloJob::default())
+        .manage(gigafund::app::reports::BatchJob::default())
         .invoke_handler(tauri::generate_handler![
             commands::database_info,
             commands::open_database,
@@ -35,7 +36,11 @@ fn main() {
             commands::scenario_save,
             commands::scenario_list,
             commands::scenario_compare,
-            commands::report_derisking,
+            commands::report_pdf,
+            commands::report_save,
+            commands::report_batch_start,
+            commands::report_batch_status,
+            commands::report_batch_cancel,
             commands::eval_identity,
             commands::eval_rank,
             commands::eval_assignments,

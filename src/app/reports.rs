@@ -256,6 +256,23 @@ pub fn all_esrs(
 ) -> Result<BatchReport> {
     let start = Instant::now();
     let reports = CallReports::load(store, call_code)?;
+    let mut batch = write_all_esrs(&reports, lang, date, dir, progress, cancel)?;
+    batch.millis = start.elapsed().as_secs_f64() * 1e3;
+    Ok(batch)
+}
+
+/// [`all_esrs`] from a call's data already loaded (the app loads under its database lock,
+/// then writes in the background).
+pub fn write_all_esrs(
+    reports: &CallReports,
+    lang: &str,
+    date: NaiveDate,
+    dir: &Path,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+    cancel: &AtomicBool,
+) -> Result<BatchReport> {
+    let start = Instant::now();
+    crate::report::texts::Texts::load(lang)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let bids: Vec<(i64, String)> = reports.bids().map(|b| (b.id, b.acronym.clone())).collect();
     let total = bids.len();
@@ -296,6 +313,134 @@ pub fn all_esrs(
         files,
         millis: start.elapsed().as_secs_f64() * 1e3,
     })
+}
+
+/// Where a batch of ESRs stands, for the app's progress bar.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct BatchStatus {
+    pub running: bool,
+    pub done: u32,
+    pub total: u32,
+    /// The last document written.
+    pub current: String,
+    pub result: Option<BatchReport>,
+    pub error: Option<crate::error::ErrorPayload>,
+}
+
+#[derive(Debug, Default)]
+struct BatchState {
+    running: AtomicBool,
+    cancel: AtomicBool,
+    done: std::sync::atomic::AtomicU32,
+    total: std::sync::atomic::AtomicU32,
+    current: std::sync::Mutex<String>,
+    outcome: std::sync::Mutex<Option<std::result::Result<BatchReport, crate::error::ErrorPayload>>>,
+}
+
+/// One batch of ESRs at a time, in a background thread, with progress and cancellation.
+#[derive(Debug, Default, Clone)]
+pub struct BatchJob {
+    state: std::sync::Arc<BatchState>,
+}
+
+impl BatchJob {
+    /// Starts writing every ESR of the loaded call into `dir`; refused while a batch runs.
+    pub fn start(
+        &self,
+        reports: CallReports,
+        lang: String,
+        date: NaiveDate,
+        dir: PathBuf,
+    ) -> Result<()> {
+        use Ordering::SeqCst;
+        crate::report::texts::Texts::load(&lang)?;
+        if self.state.running.swap(true, SeqCst) {
+            return Err(Error::Conflict(
+                "reports are already being written: wait for them or cancel".into(),
+            ));
+        }
+        self.state.done.store(0, SeqCst);
+        self.state.total.store(
+            u32::try_from(reports.bids.len()).unwrap_or(u32::MAX),
+            SeqCst,
+        );
+        self.state.cancel.store(false, SeqCst);
+        if let Ok(mut o) = self.state.outcome.lock() {
+            *o = None;
+        }
+        let state = self.state.clone();
+        std::thread::spawn(move || {
+            let progress = |done: usize, _total: usize, acronym: &str| {
+                state
+                    .done
+                    .fetch_max(u32::try_from(done).unwrap_or(u32::MAX), SeqCst);
+                if let Ok(mut c) = state.current.lock() {
+                    *c = acronym.to_string();
+                }
+            };
+            let result = write_all_esrs(&reports, &lang, date, &dir, &progress, &state.cancel)
+                .map_err(|e| e.to_payload());
+            if let Ok(mut o) = state.outcome.lock() {
+                *o = Some(result);
+            }
+            state.running.store(false, SeqCst);
+        });
+        Ok(())
+    }
+
+    pub fn cancel(&self) {
+        self.state.cancel.store(true, Ordering::SeqCst);
+    }
+
+    pub fn status(&self) -> BatchStatus {
+        use Ordering::SeqCst;
+        let outcome = self.state.outcome.lock().ok().and_then(|o| o.clone());
+        let (result, error) = match outcome {
+            Some(Ok(v)) => (Some(v), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        BatchStatus {
+            running: self.state.running.load(SeqCst),
+            done: self.state.done.load(SeqCst),
+            total: self.state.total.load(SeqCst),
+            current: self
+                .state
+                .current
+                .lock()
+                .map(|c| c.clone())
+                .unwrap_or_default(),
+            result,
+            error,
+        }
+    }
+}
+
+/// A report the app previews and saves.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReportRequest {
+    Esr { bid_id: i64 },
+    Ranking { call: String },
+    Submission { bid_id: i64 },
+    Derisking { scenario_id: i64 },
+}
+
+/// The PDF of a report the app asked for.
+pub fn report_pdf(
+    store: &Store,
+    request: &ReportRequest,
+    lang: &str,
+    date: NaiveDate,
+) -> Result<Vec<u8>> {
+    match request {
+        ReportRequest::Esr { bid_id } => esr_report(store, *bid_id, lang, date),
+        ReportRequest::Ranking { call } => ranking_report(store, call, lang, date),
+        ReportRequest::Submission { bid_id } => submission_report(store, *bid_id, lang, date),
+        ReportRequest::Derisking { scenario_id } => {
+            derisking_report(store, *scenario_id, lang, date)
+        }
+    }
 }
 
 /// What `report verify` found.

@@ -174,3 +174,30 @@ test("the evaluation view ranks the demo call from the real database", async () 
   const r = JSON.parse(execFileSync(cliBin, ["--db", db, "--json", "rank", "--call", "INVESTAI-AIGF-2026"], { encoding: "utf8" }));
   assert.deepEqual(r.ranking.bids.map((b) => b.list), ["main", "main", "main", "reserve", "rejected"]);
 });
+
+test("an ESR is previewed in the real app from the real PDF, drawn by the bundled pdf.js", async () => {
+  await click(await find("a[href='#/evaluation']"));
+  await find("[data-testid=ev-row]");
+  const rows = await findAll("[data-testid=ev-row]");
+  let rhein;
+  for (const r of rows) if ((await text(r)).includes("RHEIN-AI")) rhein = r;
+  assert.ok(rhein, "RHEIN-AI is ranked");
+  const button = await wd("POST", s(`/element/${rhein}/element`), { using: "css selector", value: "[data-testid=report-esr]" });
+  await click(button[ELEMENT]);
+  const view = await find("[data-testid=report-pages-view][data-rendered]");
+  const pages = Number(await wd("GET", s(`/element/${view}/attribute/data-rendered`)));
+  assert.ok(pages >= 2, `${pages} pages rendered`);
+  assert.equal((await findAll("[data-testid=report-pages-view] canvas")).length, pages);
+  assert.equal(await text(await find("[data-testid=report-pages]")), `${pages} pages`);
+  // The first page is drawn (dark pixels of text), not a blank canvas.
+  const dark = await wd("POST", s("/execute/sync"), {
+    script: `const c = document.querySelector("[data-testid=report-pages-view] canvas");
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128 && d[i + 1] < 128) n++; return n;`,
+    args: [],
+  });
+  assert.ok(dark > 1000, `${dark} dark pixels on page 1`);
+  const png = await wd("GET", s("/screenshot"));
+  writeFileSync(join(uiDir, "test-results", "app-report-preview.png"), Buffer.from(png, "base64"));
+  await click(await find("[data-testid=report-close]"));
+});

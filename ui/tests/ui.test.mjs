@@ -87,7 +87,20 @@ before(async () => {
     scores: cli(db, "eval", "scores", "--call", aifa, "--bid", drafting.acronym, "--as", drafter.email),
     consensus: cli(db, "eval", "consensus", "show", "--call", aigf, "--bid", "RHEIN-AI"),
   };
-  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative, model, evaluation };
+  // Reports: the real PDFs, base64, as the backend's `report_pdf` returns them.
+  let n = 0;
+  const pdf = (...args) => {
+    const out = join(tmp, `report-${n++}.pdf`);
+    cli(db, "report", ...args, "--out", out, "--date", "2026-11-21");
+    return readFileSync(out).toString("base64");
+  };
+  const reports = {
+    esr: { en: pdf("esr", "--bid", "RHEIN-AI"), fr: pdf("esr", "--bid", "RHEIN-AI", "--lang", "fr") },
+    ranking: { en: pdf("ranking", "--call", aigf) },
+    submission: { en: pdf("submission", "--bid", "THAMES-GF") },
+    derisking: { en: pdf("derisking", "--scenario", String(scenarios[0].id)) },
+  };
+  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative, model, evaluation, reports };
 
   server = await createServer({
     root: uiDir,
@@ -364,13 +377,20 @@ test("finance: live results, refused inputs named, Monte Carlo with progress, to
   await page.getByTestId("scenario-compare").click();
   await page.getByTestId("comparison").waitFor();
   assert.match(await page.getByTestId("comparison").textContent(), /Equity IRR/);
-  // A scenario's de-risking report is written where the native save dialog says.
+  // A scenario's de-risking report is previewed from the real PDF, then written where the
+  // native save dialog says.
   await page.getByTestId("scenario-report").first().click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=report-pages-view]")?.dataset.rendered);
+  assert.ok(Number(await page.getByTestId("report-pages-view").getAttribute("data-rendered")) >= 3);
+  await page.getByTestId("report-save").click();
   await page.getByTestId("report-saved").waitFor();
   assert.match(await page.getByTestId("report-saved").textContent(), /derisking-reference-v1\.pdf/);
-  const reportCall = await page.evaluate(() => window.__GIGAFUND_CALLS__.find((c) => c.cmd === "report_derisking"));
+  const reportCall = await page.evaluate(() => window.__GIGAFUND_CALLS__.find((c) => c.cmd === "report_save"));
   assert.equal(reportCall.args.lang, "en");
+  assert.equal(reportCall.args.request.kind, "derisking");
   assert.equal(reportCall.args.path, "/home/analyst/derisking-reference-v1.pdf");
+  await page.keyboard.press("Escape");
+  await page.getByTestId("report-preview").waitFor({ state: "detached" });
   await page.screenshot({ path: join(shots, "finance.png"), fullPage: true });
 
   // In French: words, percentages and chart labels.
@@ -461,6 +481,71 @@ test("the consensus view highlights a divergent criterion with its reconciliatio
   assert.equal(await page.locator("[data-testid=ev-consensus] tr.divergent").count(), divergent);
   if (divergent > 0) assert.match(await page.getByTestId("ev-consensus").textContent(), /Reconciliation note/);
   assert.equal(await page.locator("[data-testid=ev-consensus] thead th").count(), cons.experts.length + 3);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("an ESR is previewed page by page from the real PDF, in either language, and saved; all ESRs with progress", async () => {
+  const code = "INVESTAI-AIGF-2026";
+  const { page, context, requests, pageErrors } = await open({}, "en", `#/evaluation?call=${code}`);
+  const rows = page.getByTestId("ev-row");
+  await rows.first().waitFor();
+  const rhein = rows.filter({ hasText: "RHEIN-AI" });
+  await rhein.getByTestId("report-esr").click();
+  const preview = page.getByTestId("report-preview");
+  await preview.waitFor();
+  const view = page.getByTestId("report-pages-view");
+  await page.waitForFunction(() => document.querySelector("[data-testid=report-pages-view]")?.dataset.rendered);
+  const pages = Number(await view.getAttribute("data-rendered"));
+  assert.ok(pages >= 2, `${pages} pages`);
+  assert.equal(await view.locator("canvas").count(), pages);
+  assert.equal(await page.getByTestId("report-pages").textContent(), `${pages} pages`);
+  // The canvases hold a drawn page, not a blank one.
+  const inked = await view.locator("canvas").first().evaluate((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let dark = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 128 && d[i + 1] < 128) dark += 1;
+    return dark;
+  });
+  assert.ok(inked > 1000, `${inked} dark pixels on page 1`);
+  await page.screenshot({ path: join(shots, "report-preview.png") });
+  // French: the backend is asked again in French.
+  await page.getByTestId("report-lang").selectOption("fr");
+  await page.waitForFunction(() => window.__GIGAFUND_CALLS__.filter((c) => c.cmd === "report_pdf").length >= 2);
+  const asked = await page.evaluate(() => window.__GIGAFUND_CALLS__.filter((c) => c.cmd === "report_pdf").map((c) => c.args));
+  assert.deepEqual(asked.at(-1).request, { kind: "esr", bid_id: fixtures.bids.find((b) => b.acronym === "RHEIN-AI").id });
+  assert.equal(asked.at(-1).lang, "fr");
+  await page.getByTestId("report-save").click();
+  assert.match(await page.getByTestId("report-saved").textContent(), /derisking-reference-v1\.pdf|\.pdf/);
+  const saves = await page.evaluate(() => window.__GIGAFUND_CALLS__.filter((c) => c.cmd === "report_save").map((c) => c.args));
+  assert.equal(saves.length, 1);
+  assert.equal(saves[0].lang, "fr");
+  await page.keyboard.press("Escape");
+  await preview.waitFor({ state: "detached" });
+
+  // Every ESR of the call into a folder, with a progress bar.
+  await page.getByTestId("report-all").click();
+  await page.getByTestId("report-batch").waitFor();
+  await page.getByTestId("report-batch-done").waitFor();
+  const total = fixtures.evaluation.rank[code].ranking.bids.length;
+  assert.match(await page.getByTestId("report-batch-done").textContent(), new RegExp(`^${total} ESRs written to /home/evaluator/esr`));
+  const starts = await page.evaluate(() => window.__GIGAFUND_CALLS__.filter((c) => c.cmd === "report_batch_start").map((c) => c.args));
+  assert.deepEqual(starts, [{ call: code, lang: "en", dir: "/home/evaluator/esr" }]);
+  assert.deepEqual(pageErrors, []);
+  assert.ok(requests.every((u) => u.startsWith(baseUrl)), "no request leaves the machine");
+  await context.close();
+});
+
+test("an applicant previews the submission summary of a bid; Escape closes the preview before leaving the bid", async () => {
+  const thames = fixtures.bids.find((b) => b.acronym === "THAMES-GF");
+  const { page, context, pageErrors } = await open({}, "en", `#/bid/${thames.id}`);
+  await page.getByTestId("report-submission").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=report-pages-view]")?.dataset.rendered);
+  const asked = await page.evaluate(() => window.__GIGAFUND_CALLS__.filter((c) => c.cmd === "report_pdf").map((c) => c.args));
+  assert.deepEqual(asked[0].request, { kind: "submission", bid_id: thames.id });
+  await page.keyboard.press("Escape");
+  await page.getByTestId("report-preview").waitFor({ state: "detached" });
+  assert.equal(await page.getByTestId("bid-acronym").textContent(), "THAMES-GF", "still on the bid");
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

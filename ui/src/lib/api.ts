@@ -32,6 +32,8 @@ import type {
   ProgrammeSummary,
   RelativeTable,
   VerifyReport,
+  BatchStatus,
+  ReportRequest,
 } from "./bindings";
 
 /** A backend error as the UI shows it: a code to branch on and a message for people. */
@@ -102,8 +104,14 @@ export const api = {
     call<Scenario>("scenario_save", { bidId, name, note, inputs, monteCarlo }),
   scenarioList: (bidId: number | null) => call<Scenario[]>("scenario_list", { bidId }),
   scenarioCompare: (ids: number[]) => call<Comparison>("scenario_compare", { ids }),
-  reportDerisking: (scenarioId: number, lang: string, path: string) =>
-    call<number>("report_derisking", { scenarioId, lang, path }),
+  /** The PDF bytes of a report, for the preview. */
+  reportPdf: (request: ReportRequest, lang: string) => call<ArrayBuffer>("report_pdf", { request, lang }),
+  reportSave: (request: ReportRequest, lang: string, path: string) =>
+    call<number>("report_save", { request, lang, path }),
+  reportBatchStart: (code: string, lang: string, dir: string) =>
+    call<null>("report_batch_start", { call: code, lang, dir }),
+  reportBatchStatus: () => call<BatchStatus>("report_batch_status"),
+  reportBatchCancel: () => call<null>("report_batch_cancel"),
 };
 
 const databaseFilters = [{ name: "Gigafund database", extensions: ["sqlite3", "sqlite", "db"] }];
@@ -122,4 +130,10 @@ export async function pickNewDatabase(title: string): Promise<string | null> {
 /** Native dialog: where to save a PDF report, or null when the user cancels. */
 export async function pickPdf(title: string, defaultPath: string): Promise<string | null> {
   return await saveDialog({ title, defaultPath, filters: [{ name: "PDF", extensions: ["pdf"] }] });
+}
+
+/** Native dialog: a folder to write documents into, or null when the user cancels. */
+export async function pickFolder(title: string): Promise<string | null> {
+  const chosen = await openDialog({ title, multiple: false, directory: true });
+  return typeof chosen === "string" ? chosen : null;
 }

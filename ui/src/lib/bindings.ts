@@ -705,3 +705,17 @@ held: Array<string>, };
 export type RosterImport = { file: string, added: Array<string>, updated: Array<string>, unchanged: number, conflicts_declared: number, };
 
 export type ConflictList = { call: string, conflicts: Array<ConflictFinding>, };
+
+export type ReportCheck = { file: string, report: string, source: string, lang: string, date: string, recorded_sha256: string, current_sha256: string | null, matches: boolean, message: string, };
+
+export type BatchFile = { acronym: string, file: string, bytes: number, millis: number, };
+
+export type BatchReport = { call: string, dir: string, files: Array<BatchFile>, millis: number, };
+
+export type BatchStatus = { running: boolean, done: number, total: number, 
+/**
+ * The last document written.
+ */
+current: string, result: BatchReport | null, error: ErrorPayload | null, };
+
+export type ReportRequest = { "kind": "esr", bid_id: number, } | { "kind": "ranking", call: string, } | { "kind": "submission", bid_id: number, } | { "kind": "derisking", scenario_id: number, };

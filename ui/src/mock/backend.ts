@@ -61,6 +61,8 @@ interface Fixtures {
     scores: BidScores;
     consensus: ConsensusView;
   };
+  /** Real PDFs from `gigafund report …`, base64, by kind then language. */
+  reports?: Record<string, Record<string, string>>;
   /** Set after load_demo (first-run tests). */
   demo?: { info: DatabaseInfo };
 }
@@ -75,6 +77,10 @@ declare global {
 const fx = window.__GIGAFUND_FIXTURES__;
 if (!fx) throw new Error("mock.html needs window.__GIGAFUND_FIXTURES__");
 let info = fx.info;
+// Report batches: two polls running, then done.
+let batchPolls = 0;
+let batchTotal = 0;
+
 // Monte Carlo: the first status poll reports half the paths, the next one the result.
 let mcPolls = -1;
 let mcCancelled = false;
@@ -169,8 +175,42 @@ mockIPC((cmd, args) => {
       return fx.model?.comparison;
     case "plugin:dialog|save":
       return "/home/analyst/derisking-reference-v1.pdf";
-    case "report_derisking":
-      return 880000;
+    case "plugin:dialog|open":
+      return "/home/evaluator/esr";
+    case "report_pdf":
+    case "report_save": {
+      const req = a.request as { kind: string };
+      const byLang = fx.reports?.[req.kind];
+      const b64 = byLang?.[String(a.lang)] ?? byLang?.en;
+      if (!b64) throw { code: "NotFound", message: `no ${req.kind} report`, problems: [] } satisfies ErrorPayload;
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      return cmd === "report_save" ? bytes.length : bytes.buffer;
+    }
+    case "report_batch_start":
+      batchPolls = 0;
+      batchTotal = fx.evaluation?.rank[String(a.call)]?.ranking.bids.length ?? 0;
+      return null;
+    case "report_batch_status": {
+      batchPolls += 1;
+      const acronyms = (fx.evaluation?.rank["INVESTAI-AIGF-2026"]?.ranking.bids ?? []).map((b) => b.acronym);
+      if (batchPolls < 3)
+        return { running: true, done: batchPolls, total: batchTotal, current: acronyms[batchPolls - 1] ?? "", result: null, error: null };
+      return {
+        running: false,
+        done: batchTotal,
+        total: batchTotal,
+        current: acronyms.at(-1) ?? "",
+        result: {
+          call: "INVESTAI-AIGF-2026",
+          dir: "/home/evaluator/esr",
+          files: acronyms.map((x) => ({ acronym: x, file: `/home/evaluator/esr/ESR-${x}-en.pdf`, bytes: 75000, millis: 20 })),
+          millis: 420,
+        },
+        error: null,
+      };
+    }
+    case "report_batch_cancel":
+      return null;
     case "eval_identity":
       return fx.evaluation?.identity;
     case "eval_call":
