@@ -43,6 +43,11 @@ impl Countries {
         Ok(Countries { by_code })
     }
 
+    /// Every country, by code.
+    pub fn iter(&self) -> impl Iterator<Item = &Country> {
+        self.by_code.values()
+    }
+
     pub fn get(&self, code: &str) -> Option<&Country> {
         self.by_code.get(code)
     }

@@ -45,6 +45,14 @@ enum Command {
     Init,
     /// Build a fresh database with the demo programme and print its summary.
     Demo(DemoArgs),
+    /// Write the applicant workbook of a call (.xlsx): the sheets, drop-downs, protected
+    /// headers, named ranges and total formulas the importer reads.
+    Template {
+        #[arg(long)]
+        call: String,
+        #[arg(long, value_name = "FILE.xlsx")]
+        out: PathBuf,
+    },
     /// Calls for proposals.
     #[command(subcommand)]
     Call(CallCommand),
@@ -455,6 +463,16 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Eval(cmd) => cli_eval::run(&cli, cmd),
         Command::Rank(args) => cli_eval::rank(&cli, args),
         Command::Report(cmd) => cli_report::run(&cli, cmd),
+        Command::Template { call, out } => {
+            let store = open(&cli)?;
+            let bytes = app::applicant_template(&store, call)?;
+            std::fs::write(out, &bytes).map_err(|e| Error::io(out, e))?;
+            let doc =
+                serde_json::json!({ "file": out.display().to_string(), "bytes": bytes.len() });
+            output(cli.json, &doc, |o| {
+                writeln!(o, "Wrote {} ({} bytes)", out.display(), bytes.len())
+            })
+        }
         Command::Verify => {
             let store = open(&cli)?;
             let report = app::verify(&store)?;

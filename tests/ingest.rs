@@ -255,3 +255,101 @@ fn the_demo_covers_what_the_issue_asks_for() -> TestResult {
     }
     Ok(())
 }
+
+/// The committed applicant workbook is what the code generates (regenerate with
+/// `UPDATE_TEMPLATE=1 cargo test --test main applicant_workbook`), and reads back with the
+/// sheets, headers, drop-down lists, named ranges and formulas the importer relies on.
+#[test]
+fn applicant_workbook_template_is_generated_and_committed() -> TestResult {
+    use calamine::{Data, Reader, open_workbook_auto_from_rs};
+    use gigafund::ingest::workbook_template as wt;
+    let mut store = gigafund::store::Store::open_in_memory()?;
+    gigafund::app::load_demo(&mut store, &crate::actor(), None)?;
+    let bytes = gigafund::app::applicant_template(&store, "INVESTAI-AIGF-2026")?;
+    assert!(
+        bytes == gigafund::app::applicant_template(&store, "INVESTAI-AIGF-2026")?,
+        "deterministic"
+    );
+    let committed = crate::repo_root().join("templates/applicant-workbook.xlsx");
+    if std::env::var_os("UPDATE_TEMPLATE").is_some() {
+        std::fs::write(&committed, &bytes)?;
+    }
+    assert!(
+        std::fs::read(&committed)? == bytes,
+        "templates/applicant-workbook.xlsx differs from the generated workbook: run UPDATE_TEMPLATE=1 cargo test --test main applicant_workbook"
+    );
+
+    let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes))?;
+    let names = wb.sheet_names();
+    let visible: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| *n != "Lists")
+        .collect();
+    assert_eq!(visible, wt::SHEETS.to_vec());
+    let header = |wb: &mut calamine::Sheets<std::io::Cursor<Vec<u8>>>,
+                  sheet: &str|
+     -> Result<Vec<String>, Box<dyn std::error::Error>> {
+        let r = wb.worksheet_range(sheet)?;
+        Ok((0..r.width() as u32)
+            .filter_map(|c| match r.get_value((0, c)) {
+                Some(Data::String(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect())
+    };
+    assert_eq!(header(&mut wb, "Consortium")?, wt::CONSORTIUM.to_vec());
+    assert_eq!(header(&mut wb, "Site & Energy")?, wt::SITES.to_vec());
+    assert_eq!(header(&mut wb, "Hardware")?, wt::HARDWARE.to_vec());
+    let mut capex = wt::COSTS.to_vec();
+    capex.push("total_eur");
+    assert_eq!(header(&mut wb, "Capex")?, capex);
+    assert_eq!(header(&mut wb, "Milestones")?, wt::MILESTONES.to_vec());
+    // The drop-down lists: every country of countries.toml, the accelerators plus "other".
+    let lists = wb.worksheet_range("Lists")?;
+    let column = |c: u32| -> Vec<String> {
+        (1..lists.height() as u32)
+            .filter_map(|r| match lists.get_value((r, c)) {
+                Some(Data::String(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        column(0).len(),
+        gigafund::countries::countries()?.iter().count()
+    );
+    assert!(column(0).contains(&"PL".to_string()));
+    let acc = column(3);
+    assert!(
+        acc.contains(&"B200".to_string()) && acc.last() == Some(&"other".to_string()),
+        "{acc:?}"
+    );
+    // Named ranges and the totals' formulas.
+    let defined: Vec<(String, String)> = wb.defined_names().to_vec();
+    for name in [
+        "proposal_acronym",
+        "proposal_requested_eu_eur",
+        "financing_eu_grant",
+        "financing_total",
+        "capex_total",
+        "opex_total",
+    ] {
+        assert!(
+            defined.iter().any(|(n, _)| n == name),
+            "{name} not defined: {defined:?}"
+        );
+    }
+    let formulas = wb.worksheet_formula("Financing")?;
+    let all: Vec<String> = formulas.used_cells().map(|(_, _, f)| f.clone()).collect();
+    assert!(
+        all.iter().any(|f| f.contains("SUM(Capex!D2:D201)")),
+        "{all:?}"
+    );
+    let proposal = wb.worksheet_range("Instructions")?;
+    assert_eq!(
+        proposal.get_value((2, 1)),
+        Some(&Data::String("INVESTAI-AIGF-2026".into()))
+    );
+    Ok(())
+}

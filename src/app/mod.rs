@@ -856,3 +856,23 @@ pub fn compute_view(store: &Store, code: &str, round: &str, lang: &str) -> Resul
         chart_svg,
     })
 }
+
+/// The applicant workbook of a call (`gigafund template`): the accelerator drop-down lists
+/// the database's accelerators, or the shipped `hardware.csv` when it holds none.
+pub fn applicant_template(store: &Store, call_code: &str) -> Result<Vec<u8>> {
+    let call = store::calls::by_code(store.conn(), call_code)?;
+    let mut keys: Vec<String> = store::benchmarks::accelerators(store.conn())?
+        .into_iter()
+        .map(|a| a.key)
+        .collect();
+    if keys.is_empty() {
+        keys = ingest::hardware::parse(
+            "hardware.csv",
+            include_str!("../../sample-data/benchmarks/hardware.csv"),
+        )?
+        .into_iter()
+        .map(|a| a.key)
+        .collect();
+    }
+    ingest::workbook_template::template(&call, &keys, crate::countries::countries()?)
+}

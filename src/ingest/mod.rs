@@ -7,6 +7,7 @@ pub mod bid_file;
 pub mod call_template;
 pub mod hardware;
 pub mod roster;
+pub mod workbook_template;
 
 use crate::error::{Error, Location, Problem, Result};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
