@@ -746,22 +746,28 @@ pub struct BidCompute {
 /// Compute figures of every bid of a call, for the comparison view.
 pub fn compute_call(store: &Store, code: &str, round: &str) -> Result<Vec<BidCompute>> {
     store::calls::id_of(store.conn(), code)?;
-    call_rows(store, code, round, &ComputeEvidence::load(store, round)?)
+    let bids = call_bids(store, code)?;
+    call_rows(store, &bids, round, &ComputeEvidence::load(store, round)?)
+}
+
+/// The bids of a call, in full.
+fn call_bids(store: &Store, code: &str) -> Result<Vec<Bid>> {
+    Ok(store::bids::all(store.conn())?
+        .into_iter()
+        .filter(|b| b.call_code == code)
+        .collect())
 }
 
 /// The compute rows of a call's bids, from evidence already loaded.
 fn call_rows(
     store: &Store,
-    code: &str,
+    bids: &[Bid],
     round: &str,
     evidence: &ComputeEvidence,
 ) -> Result<Vec<BidCompute>> {
     let kw_per_chip = store::benchmarks::cluster_kw_per_chip(store.conn())?;
     let mut out = Vec::new();
-    for bid in store::bids::all(store.conn())?
-        .into_iter()
-        .filter(|b| b.call_code == code)
-    {
+    for bid in bids {
         let family = bid
             .hardware
             .iter()
@@ -773,10 +779,9 @@ fn call_rows(
                     .find(|a| a.key == h.accelerator)
             })
             .map(|a| a.name.clone());
-        let plausibility =
-            family.and_then(|f| compute::plausibility::check(&bid, &f, &kw_per_chip));
+        let plausibility = family.and_then(|f| compute::plausibility::check(bid, &f, &kw_per_chip));
         let result =
-            bid_estimate_params(&bid, round).and_then(|p| evidence.estimate(&p, &bid.acronym));
+            bid_estimate_params(bid, round).and_then(|p| evidence.estimate(&p, &bid.acronym));
         let (estimate, problem) = match result {
             Ok(e) => (Some(e), None),
             Err(e @ (Error::Invalid(_) | Error::NotFound { .. })) => (None, Some(e.to_string())),
@@ -812,7 +817,7 @@ pub fn compute_view(store: &Store, code: &str, round: &str, lang: &str) -> Resul
     use crate::report::charts::{ComputeChartText, ComputePoint, compute_chart};
     let call = store::calls::by_code(store.conn(), code)?;
     let evidence = ComputeEvidence::load(store, round)?;
-    let rows = call_rows(store, code, round, &evidence)?;
+    let rows = call_rows(store, &call_bids(store, code)?, round, &evidence)?;
     let fit = evidence.fit;
     let points: Vec<ComputePoint> = rows
         .iter()

@@ -11,7 +11,7 @@ use crate::model::{Bid, Call, ConsensusScore};
 use crate::report::esr::{self, EsrCompute, EsrData};
 use crate::report::ranking::RankingData;
 use crate::report::submission::{self, SubmissionData};
-use crate::report::{self as rep, derisking};
+use crate::report::{self as rep, ReportData, derisking};
 use crate::store::{self, Store, scenarios};
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -64,7 +64,7 @@ impl CallReports {
         }
         let consensus = store::evaluation::call_consensus(conn, data.call.id)?;
         Ok(CallReports {
-            compute: compute_summaries(store, &data.call.code),
+            compute: compute_summaries(store, &data.bids),
             call: data.call,
             bids: data.bids,
             ranking,
@@ -103,19 +103,17 @@ impl CallReports {
 
     /// The ESR of one bid of the call, with its input hash.
     pub fn esr(&self, bid_id: i64, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
-        let d = self.esr_data(bid_id)?;
-        let hash = rep::input_hash("esr", "bid", &d, lang, date)?;
-        esr::render(&d, lang, date, &hash)
+        esr::render(&self.esr_data(bid_id)?, lang, date)
     }
 }
 
 /// Compute per euro of the call's bids, for the ESRs; none when the database holds no
 /// benchmark evidence (the ESR then says so).
-fn compute_summaries(store: &Store, call_code: &str) -> HashMap<i64, EsrCompute> {
+fn compute_summaries(store: &Store, bids: &[Bid]) -> HashMap<i64, EsrCompute> {
     let Ok(evidence) = super::ComputeEvidence::load(store, COMPUTE_ROUND) else {
         return HashMap::new();
     };
-    let Ok(rows) = super::call_rows(store, call_code, COMPUTE_ROUND, &evidence) else {
+    let Ok(rows) = super::call_rows(store, bids, COMPUTE_ROUND, &evidence) else {
         return HashMap::new();
     };
     let centrals: Vec<f64> = rows
@@ -183,9 +181,7 @@ pub fn ranking_report(
     lang: &str,
     date: NaiveDate,
 ) -> Result<Vec<u8>> {
-    let d = ranking_data(store, call_code)?;
-    let hash = rep::input_hash("ranking", "call", &d, lang, date)?;
-    rep::ranking::render(&d, lang, date, &hash)
+    rep::ranking::render(&ranking_data(store, call_code)?, lang, date)
 }
 
 fn submission_data(store: &Store, bid_id: i64) -> Result<SubmissionData> {
@@ -205,9 +201,7 @@ pub fn submission_report(
     lang: &str,
     date: NaiveDate,
 ) -> Result<Vec<u8>> {
-    let d = submission_data(store, bid_id)?;
-    let hash = rep::input_hash("submission", "bid", &d, lang, date)?;
-    submission::render(&d, lang, date, &hash)
+    submission::render(&submission_data(store, bid_id)?, lang, date)
 }
 
 /// One document of a batch.
@@ -503,34 +497,29 @@ pub fn verify_report(store: &Store, path: &Path) -> Result<ReportCheck> {
     let (source, current) = match report.as_str() {
         "derisking" => {
             let id = int("scenario")?;
-            let current = found(
-                scenarios::get(store.conn(), id)
-                    .and_then(|s| derisking::input_hash(&s, &lang, date)),
-            )?;
+            let current =
+                found(scenarios::get(store.conn(), id).and_then(|s| s.input_hash(&lang, date)))?;
             (format!("scenario {id}"), current)
         }
         "esr" => {
             let id = int("bid")?;
             let current = found(bid_call(store, id).and_then(|code| {
-                let d = CallReports::load(store, &code)?.esr_data(id)?;
-                rep::input_hash("esr", "bid", &d, &lang, date)
+                CallReports::load(store, &code)?
+                    .esr_data(id)?
+                    .input_hash(&lang, date)
             }))?;
             (format!("the evaluation of bid {id}"), current)
         }
         "ranking" => {
             let code = field("call")?;
-            let current = found(
-                ranking_data(store, &code)
-                    .and_then(|d| rep::input_hash("ranking", "call", &d, &lang, date)),
-            )?;
+            let current =
+                found(ranking_data(store, &code).and_then(|d| d.input_hash(&lang, date)))?;
             (format!("the ranking of call {code}"), current)
         }
         "submission" => {
             let id = int("bid")?;
-            let current = found(
-                submission_data(store, id)
-                    .and_then(|d| rep::input_hash("submission", "bid", &d, &lang, date)),
-            )?;
+            let current =
+                found(submission_data(store, id).and_then(|d| d.input_hash(&lang, date)))?;
             (format!("bid {id}"), current)
         }
         _ => return Err(not_ours(&file)),

@@ -3,6 +3,7 @@
 //! Texts come from `templates/reports/{en,fr}.toml`; the document date is an input, so the
 //! same scenario, language and date give a byte-identical PDF.
 
+use super::ReportData;
 use super::finance_charts::{self as charts, chart_text};
 use super::format::{eur_m, metric_rows, number, pct, ratio};
 use super::pdf::{Column, Doc};
@@ -13,16 +14,11 @@ use crate::finance::sensitivity::{self, GoalSeek};
 use crate::store::scenarios::Scenario;
 use chrono::NaiveDate;
 
-/// The SHA-256 of everything the report is made from (scenario, language, date).
-pub fn input_hash(s: &Scenario, lang: &str, date: NaiveDate) -> Result<String> {
-    super::input_hash("derisking", "scenario", s, lang, date)
-}
-
 /// The de-risking report of a saved scenario, as PDF bytes.
 pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
     let texts = Texts::load(lang)?;
     let t = texts.section("derisking");
-    let hash = input_hash(s, lang, date)?;
+    let hash = s.input_hash(lang, date)?;
     let outcome = engine::run(&s.inputs)?;
     let m = &outcome.metrics;
     let mut doc = Doc::new()?;
@@ -213,13 +209,6 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
         format!("{title} · {} v{} · {bid}", s.name, s.version),
         &hash,
     );
-    let key = super::keyword(
-        "derisking",
-        "scenario",
-        &s.id.to_string(),
-        lang,
-        date,
-        &hash,
-    );
+    let key = s.keyword(lang, date, &hash);
     doc.finish(&frame, &title, vec![key])
 }

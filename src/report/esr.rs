@@ -6,10 +6,11 @@
 //! An ESR goes to the applicant: it names no evaluator and no other bid. A tie is
 //! described by the rule that separated the bids, not by the bids it was separated from.
 
+use super::ReportData;
 use super::evaluation_charts::{CriterionDistribution, draw_scores};
 use super::finance_charts::ChartText;
 use super::format::{eur_m, number};
-use super::pdf::{Column, Doc};
+use super::pdf::{Align, Column, Doc};
 use super::texts::{Section, Texts};
 use crate::countries::Countries;
 use crate::error::Result;
@@ -252,8 +253,9 @@ fn score(v: Option<f64>, lang: &str) -> String {
     v.map_or_else(|| "—".into(), |v| number(v, 1, lang))
 }
 
-/// The ESR as PDF bytes; `hash` is [`super::input_hash`] of `d`.
-pub fn render(d: &EsrData, lang: &str, date: NaiveDate, hash: &str) -> Result<Vec<u8>> {
+/// The ESR as PDF bytes.
+pub fn render(d: &EsrData, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+    let hash = &d.input_hash(lang, date)?;
     let texts = Texts::load(lang)?;
     let t = texts.section("esr");
     let c = texts.section("common");
@@ -290,13 +292,7 @@ pub fn render(d: &EsrData, lang: &str, date: NaiveDate, hash: &str) -> Result<Ve
         ],
         vec![t.get("experts"), d.experts.to_string()],
     ];
-    doc.table(
-        &[
-            Column::left(c.get("item"), 1.2),
-            Column::left(c.get("value"), 3.0),
-        ],
-        &rows,
-    );
+    doc.table(&c.facts_columns(2.5, Align::Left), &rows);
     doc.heading(&t.get("members"));
     let rows: Vec<Vec<String>> = d
         .members
@@ -419,13 +415,7 @@ pub fn render(d: &EsrData, lang: &str, date: NaiveDate, hash: &str) -> Result<Ve
             ),
         ],
     ];
-    doc.table(
-        &[
-            Column::left(c.get("item"), 1.6),
-            Column::left(c.get("value"), 2.6),
-        ],
-        &rows,
-    );
+    doc.table(&c.facts_columns(1.62, Align::Left), &rows);
 
     doc.heading(&t.get("scores"));
     let rows: Vec<Vec<String>> = d
@@ -534,13 +524,7 @@ pub fn render(d: &EsrData, lang: &str, date: NaiveDate, hash: &str) -> Result<Ve
             if let Some(m) = x.call_median {
                 rows.push(vec![t.get("call_median"), eur(m)]);
             }
-            doc.table(
-                &[
-                    Column::left(c.get("item"), 1.8),
-                    Column::right(c.get("value"), 1.6),
-                ],
-                &rows,
-            );
+            doc.table(&c.facts_columns(0.89, Align::Right), &rows);
             doc.note(&x.basis_note);
             if let Some(f) = &x.fallback_note {
                 doc.note(f);
@@ -552,6 +536,14 @@ pub fn render(d: &EsrData, lang: &str, date: NaiveDate, hash: &str) -> Result<Ve
     doc.paragraph(&t.get("about_text"));
 
     let frame = texts.frame(format!("{title} · {} · {}", d.call_code, d.acronym), hash);
-    let key = super::keyword("esr", "bid", &d.bid_id.to_string(), lang, date, hash);
+    let key = d.keyword(lang, date, hash);
     doc.finish(&frame, &format!("{title} — {}", d.acronym), vec![key])
+}
+
+impl ReportData for EsrData {
+    const KIND: &'static str = "esr";
+    const KEY: &'static str = "bid";
+    fn source(&self) -> String {
+        self.bid_id.to_string()
+    }
 }

@@ -18,9 +18,38 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+/// The data a report is made from. Generation and `report verify` both go through these
+/// methods, so the kind, the key and the hash cannot drift apart.
+pub trait ReportData: Serialize + Sized {
+    /// `esr`, `ranking`, `submission`, `derisking`.
+    const KIND: &'static str;
+    /// What names the source in the keyword: `bid`, `call`, `scenario`.
+    const KEY: &'static str;
+    /// The source's id or code.
+    fn source(&self) -> String;
+
+    /// The SHA-256 of this data with the language and the date.
+    fn input_hash(&self, lang: &str, date: NaiveDate) -> Result<String> {
+        input_hash(Self::KIND, Self::KEY, self, lang, date)
+    }
+
+    /// The PDF keyword `report verify` reads back.
+    fn keyword(&self, lang: &str, date: NaiveDate, hash: &str) -> String {
+        keyword(Self::KIND, Self::KEY, &self.source(), lang, date, hash)
+    }
+}
+
+impl ReportData for crate::store::scenarios::Scenario {
+    const KIND: &'static str = "derisking";
+    const KEY: &'static str = "scenario";
+    fn source(&self) -> String {
+        self.id.to_string()
+    }
+}
+
 /// The SHA-256 of everything a report is made from: its kind, its data (under `key`), the
 /// language, the date and the Gigafund version.
-pub fn input_hash(
+fn input_hash(
     report: &str,
     key: &str,
     data: &impl Serialize,
@@ -42,13 +71,6 @@ pub fn input_hash(
 
 /// The keyword a report carries so that `report verify` can find its source and recompute
 /// its input hash: `gigafund-report:esr;bid=12;lang=fr;date=2026-11-21;sha256=…`.
-pub fn keyword(
-    report: &str,
-    key: &str,
-    id: &str,
-    lang: &str,
-    date: NaiveDate,
-    hash: &str,
-) -> String {
+fn keyword(report: &str, key: &str, id: &str, lang: &str, date: NaiveDate, hash: &str) -> String {
     format!("gigafund-report:{report};{key}={id};lang={lang};date={date};sha256={hash}")
 }

@@ -2,11 +2,12 @@
 //! rejected bids with their reason, the tie-break trace, the budget use chart, and an
 //! appendix with the evaluators' calibration and the ranking's stability (advisory).
 
+use super::ReportData;
 use super::esr::{list_name, tie_rule};
 use super::evaluation_charts::{BudgetBar, draw_budget};
 use super::finance_charts::ChartText;
 use super::format::{eur_m, number};
-use super::pdf::{Column, Doc};
+use super::pdf::{Align, Column, Doc};
 use super::texts::Texts;
 use crate::error::Result;
 use crate::evaluation::calibration::Calibration;
@@ -48,8 +49,9 @@ pub fn data(call: &Call, ranking: Ranking, calibration: Option<Calibration>) -> 
     }
 }
 
-/// The ranking report as PDF bytes; `hash` is [`super::input_hash`] of `d`.
-pub fn render(d: &RankingData, lang: &str, date: NaiveDate, hash: &str) -> Result<Vec<u8>> {
+/// The ranking report as PDF bytes.
+pub fn render(d: &RankingData, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+    let hash = &d.input_hash(lang, date)?;
     let texts = Texts::load(lang)?;
     let t = texts.section("ranking");
     let e = texts.section("esr");
@@ -110,13 +112,7 @@ pub fn render(d: &RankingData, lang: &str, date: NaiveDate, hash: &str) -> Resul
             count(List::Pending).to_string(),
         ],
     ];
-    doc.table(
-        &[
-            Column::left(c.get("item"), 1.4),
-            Column::left(c.get("value"), 2.8),
-        ],
-        &rows,
-    );
+    doc.table(&c.facts_columns(2.0, Align::Left), &rows);
     doc.heading(&t.get("criteria"));
     let rows: Vec<Vec<String>> = d
         .criteria
@@ -445,7 +441,7 @@ pub fn render(d: &RankingData, lang: &str, date: NaiveDate, hash: &str) -> Resul
     }
 
     let frame = texts.frame(format!("{title} · {}", d.call_code), hash);
-    let key = super::keyword("ranking", "call", &d.call_code, lang, date, hash);
+    let key = d.keyword(lang, date, hash);
     doc.finish(&frame, &format!("{title} — {}", d.call_code), vec![key])
 }
 
@@ -492,5 +488,13 @@ fn reserve_reason(
         )
     } else {
         t.get("reason_below_line")
+    }
+}
+
+impl ReportData for RankingData {
+    const KIND: &'static str = "ranking";
+    const KEY: &'static str = "call";
+    fn source(&self) -> String {
+        self.call_code.clone()
     }
 }

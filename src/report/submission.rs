@@ -3,9 +3,10 @@
 //! plan) with the call's eligibility rules applied, so that the applicant, the programme
 //! office and the evaluators read the same figures.
 
+use super::ReportData;
 use super::esr::role;
 use super::format::{eur_m, number};
-use super::pdf::{Column, Doc};
+use super::pdf::{Align, Column, Doc};
 use super::texts::Texts;
 use crate::countries::Countries;
 use crate::eligibility::{self, RuleOutcome};
@@ -63,8 +64,9 @@ fn is_it(c: CapexCategory) -> bool {
     )
 }
 
-/// The summary as PDF bytes; `hash` is [`super::input_hash`] of `d`.
-pub fn render(d: &SubmissionData, lang: &str, date: NaiveDate, hash: &str) -> Result<Vec<u8>> {
+/// The summary as PDF bytes.
+pub fn render(d: &SubmissionData, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+    let hash = &d.input_hash(lang, date)?;
     let texts = Texts::load(lang)?;
     let t = texts.section("submission");
     let e = texts.section("esr");
@@ -107,13 +109,7 @@ pub fn render(d: &SubmissionData, lang: &str, date: NaiveDate, hash: &str) -> Re
             eur(b.requested_member_state.as_euros_f64()),
         ],
     ];
-    doc.table(
-        &[
-            Column::left(c.get("item"), 1.3),
-            Column::left(c.get("value"), 3.0),
-        ],
-        &rows,
-    );
+    doc.table(&c.facts_columns(2.31, Align::Left), &rows);
 
     doc.heading(&e.get("members"));
     let rows: Vec<Vec<String>> = b
@@ -317,7 +313,7 @@ pub fn render(d: &SubmissionData, lang: &str, date: NaiveDate, hash: &str) -> Re
     doc.note(&t.get("integrity"));
 
     let frame = texts.frame(format!("{title} · {} · {}", d.call_code, b.acronym), hash);
-    let key = super::keyword("submission", "bid", &b.id.to_string(), lang, date, hash);
+    let key = d.keyword(lang, date, hash);
     doc.finish(&frame, &format!("{title} — {}", b.acronym), vec![key])
 }
 
@@ -327,4 +323,12 @@ fn serde_plain<T: Serialize>(v: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+impl ReportData for SubmissionData {
+    const KIND: &'static str = "submission";
+    const KEY: &'static str = "bid";
+    fn source(&self) -> String {
+        self.bid.id.to_string()
+    }
 }

@@ -38,6 +38,20 @@ impl Section<'_> {
     }
 }
 
+impl Section<'_> {
+    /// The two columns of an item/value table (`[common]` item and value), the value
+    /// column `value_width` times as wide as the item column.
+    pub fn facts_columns(
+        &self,
+        value_width: f32,
+        value: super::pdf::Align,
+    ) -> [super::pdf::Column; 2] {
+        let mut v = super::pdf::Column::left(self.get("value"), value_width);
+        v.align = value;
+        [super::pdf::Column::left(self.get("item"), 1.0), v]
+    }
+}
+
 impl Texts {
     pub fn load(lang: &str) -> Result<Texts> {
         let text = match lang {
