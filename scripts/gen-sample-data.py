@@ -8,6 +8,7 @@ Every figure is illustrative; sample-data/README.md says where each range comes 
 """
 
 import math
+from datetime import date, timedelta
 import random
 import sys
 from pathlib import Path
@@ -298,6 +299,19 @@ def bid_file(b):
     lines += ["", "[financing]", f"eu_grant_eur = {eur(eu)}", f"member_state_grant_eur = {eur(ms)}",
               f"senior_debt_eur = {eur(debt)}", f"equity_eur = {eur(equity)}", f'guarantee = "{g}"',
               f"guarantee_eur = {eur(debt * 0.5 if g != 'none' else 0)}"]
+    # The implementation plan, from the sites' dates (no random draw: the figures above
+    # stay as they were).
+    grid = min(str(s[7]) for s in b["sites"])
+    live = min(str(s[8]) for s in b["sites"])
+    full = date.fromisoformat(live) + timedelta(days=183)
+    for (name, when, desc) in [
+        ("Financial close", f"{start}-09-30", "Grant agreement signed, senior debt and equity committed"),
+        ("Grid connection energised", grid, "High-voltage connection of the first site in service"),
+        ("Go-live", live, "First-generation accelerators in production, acceptance tests passed"),
+        ("Full service", full.isoformat(), "All partitions open to users, first access calls awarded"),
+    ]:
+        lines += ["", "[[milestone]]", f"name = {toml_str(name)}", f"date = {when}",
+                  f"description = {toml_str(desc)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@
 //! database), 2 usage error, 3 internal error. With `--json`, stdout holds exactly one
 //! JSON document: the result, or `{"error": {code, message, problems}}`.
 
+mod cli_bid;
 mod cli_eval;
 mod cli_model;
 mod cli_report;
@@ -186,6 +187,53 @@ enum BidCommand {
         /// The bid's id (see `bid list`).
         id: i64,
     },
+    /// Check an applicant workbook against a call: every problem with its sheet and cell,
+    /// the eligibility rules and completeness. Exit 0 when ready, 1 otherwise.
+    Check(cli_bid::CheckArgs),
+    /// Import an applicant workbook as a new version of its bid (nothing is stored when
+    /// it has an error; earlier versions are kept).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        call: String,
+        /// Record the version as submitted (needs a complete workbook).
+        #[arg(long)]
+        submit: bool,
+    },
+    /// Write the submission package of a ready workbook: the workbook, the bid as JSON,
+    /// the submission summary (PDF) and a manifest with SHA-256 checksums.
+    Package {
+        file: PathBuf,
+        #[arg(long)]
+        call: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Write a stored bid as its call's applicant workbook (to edit and import again).
+    Workbook {
+        /// The bid's id (see `bid list`).
+        id: i64,
+        #[arg(long, value_name = "FILE.xlsx")]
+        out: PathBuf,
+    },
+    /// Verify a submission package's checksums and import its bid as submitted.
+    ImportPackage { file: PathBuf },
+    /// The stored versions of a bid.
+    Versions {
+        acronym: String,
+        #[arg(long)]
+        call: String,
+    },
+    /// What changed between two versions of a bid (default: the last two).
+    Diff {
+        acronym: String,
+        #[arg(long)]
+        call: String,
+        #[arg(long)]
+        from: Option<u32>,
+        #[arg(long)]
+        to: Option<u32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -291,6 +339,33 @@ fn run(cli: Cli) -> Result<bool> {
             let detail = app::bid_detail(&store, *id)?;
             output(cli.json, &detail, |out| print_bid(out, &detail))
         }
+        Command::Bid(BidCommand::Check(args)) => cli_bid::check(&cli, args),
+        Command::Bid(BidCommand::Import { file, call, submit }) => {
+            cli_bid::import(&cli, file, call, *submit)
+        }
+        Command::Bid(BidCommand::Package { file, call, out }) => {
+            cli_bid::package(&cli, file, call, out)
+        }
+        Command::Bid(BidCommand::Workbook { id, out }) => {
+            let store = open(&cli)?;
+            let bytes = app::bid_workbook(&store, *id)?;
+            std::fs::write(out, &bytes).map_err(|e| Error::io(out, e))?;
+            let doc =
+                serde_json::json!({ "file": out.display().to_string(), "bytes": bytes.len() });
+            output(cli.json, &doc, |o| {
+                writeln!(o, "Wrote {} ({} bytes)", out.display(), bytes.len())
+            })
+        }
+        Command::Bid(BidCommand::ImportPackage { file }) => cli_bid::import_package(&cli, file),
+        Command::Bid(BidCommand::Versions { acronym, call }) => {
+            cli_bid::versions(&cli, acronym, call)
+        }
+        Command::Bid(BidCommand::Diff {
+            acronym,
+            call,
+            from,
+            to,
+        }) => cli_bid::diff(&cli, acronym, call, *from, *to),
         Command::Bench(BenchCommand::Import { files }) => {
             let mut store = open(&cli)?;
             let report = app::import_benchmark_files(&mut store, &actor(), files)?;

@@ -381,6 +381,26 @@ pub struct Bid {
     pub capex: Vec<CapexLine>,
     pub opex: Vec<OpexLine>,
     pub financing: FinancingPlan,
+    /// The implementation plan's milestones, in the applicant's order.
+    #[serde(default)]
+    pub milestones: Vec<Milestone>,
+}
+
+/// An accelerator an applicant described because it is not in the hardware list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct DeclaredAccelerator {
+    pub name: String,
+    pub fp8_tflops: f64,
+    pub bf16_tflops: f64,
+    pub tdp_w: f64,
+}
+
+/// A milestone of the implementation plan (the applicant workbook's Milestones sheet).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Milestone {
+    pub name: String,
+    pub date: NaiveDate,
+    pub description: String,
 }
 
 impl Bid {

@@ -126,11 +126,7 @@ fn a_broken_bid_file_lists_every_problem() -> TestResult {
     );
     assert!(find(&p, "site[1]", "renewable_share").rule.contains("0 %"));
     assert!(find(&p, "site[1]", "go_live").rule.contains("on or after"));
-    assert!(
-        find(&p, "financing", "equity_eur")
-            .rule
-            .contains("capex total")
-    );
+    assert!(find(&p, "financing", "total").rule.contains("capex total"));
     assert_eq!(
         find(&p, "hardware[1]", "accelerator").found.as_deref(),
         Some("Quantum-9000")

@@ -1,6 +1,7 @@
 //! The one service surface both front-ends call: the CLI (`src/main.rs`) and the Tauri
 //! commands (`src-tauri/`) are thin wrappers over these functions.
 
+pub mod applicant;
 pub mod evaluation;
 pub mod finance;
 pub mod reports;
@@ -177,7 +178,7 @@ fn programme(store: &Store) -> Result<Programme> {
     let by_code: BTreeMap<&str, &Call> = calls.iter().map(|c| (c.code.as_str(), c)).collect();
     let countries = countries()?;
     let mut bids = Vec::new();
-    for bid in store::bids::all(store.conn())? {
+    for bid in store::bids::current(store.conn())? {
         let call = by_code.get(bid.call_code.as_str()).ok_or_else(|| {
             Error::Internal(format!(
                 "bid {} names a missing call {}",
@@ -752,7 +753,7 @@ pub fn compute_call(store: &Store, code: &str, round: &str) -> Result<Vec<BidCom
 
 /// The bids of a call, in full.
 fn call_bids(store: &Store, code: &str) -> Result<Vec<Bid>> {
-    Ok(store::bids::all(store.conn())?
+    Ok(store::bids::current(store.conn())?
         .into_iter()
         .filter(|b| b.call_code == code)
         .collect())
@@ -865,19 +866,22 @@ pub fn compute_view(store: &Store, code: &str, round: &str, lang: &str) -> Resul
 /// The applicant workbook of a call (`gigafund template`): the accelerator drop-down lists
 /// the database's accelerators, or the shipped `hardware.csv` when it holds none.
 pub fn applicant_template(store: &Store, call_code: &str) -> Result<Vec<u8>> {
+    applicant_workbook(store, call_code, None)
+}
+
+/// A stored bid as its call's applicant workbook (`gigafund bid workbook`): the sample
+/// workbooks, and a bid given back to its applicant to edit.
+pub fn bid_workbook(store: &Store, id: i64) -> Result<Vec<u8>> {
+    let bid = store::bids::get(store.conn(), id)?;
+    applicant_workbook(store, &bid.call_code.clone(), Some(&bid))
+}
+
+fn applicant_workbook(store: &Store, call_code: &str, bid: Option<&Bid>) -> Result<Vec<u8>> {
     let call = store::calls::by_code(store.conn(), call_code)?;
-    let mut keys: Vec<String> = store::benchmarks::accelerators(store.conn())?
-        .into_iter()
-        .map(|a| a.key)
-        .collect();
-    if keys.is_empty() {
-        keys = ingest::hardware::parse(
-            "hardware.csv",
-            include_str!("../../sample-data/benchmarks/hardware.csv"),
-        )?
-        .into_iter()
-        .map(|a| a.key)
-        .collect();
+    let keys = applicant::known_accelerators(store)?;
+    let countries = crate::countries::countries()?;
+    match bid {
+        Some(b) => ingest::workbook_template::filled(&call, &keys, countries, b),
+        None => ingest::workbook_template::template(&call, &keys, countries),
     }
-    ingest::workbook_template::template(&call, &keys, crate::countries::countries()?)
 }

@@ -132,6 +132,7 @@ mod tests {
                 guarantee_kind: GuaranteeKind::None,
                 guarantee_amount: Eur::ZERO,
             },
+            milestones: vec![],
         }
     }
 

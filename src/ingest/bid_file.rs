@@ -7,8 +7,8 @@ use crate::countries::countries;
 use crate::error::Result;
 use crate::model::{
     Bid, BidStatus, CapexCategory, Consortium, CostLine, CountryCode, Eur, FinancingPlan,
-    GuaranteeKind, HardwareLine, Member, MemberRole, OpexCategory, Organisation, OrganisationKind,
-    Site,
+    GuaranteeKind, HardwareLine, Member, MemberRole, Milestone, OpexCategory, Organisation,
+    OrganisationKind, Site,
 };
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -35,6 +35,17 @@ struct BidFile {
     #[serde(default)]
     opex: Vec<LineFile<OpexCategory>>,
     financing: FinancingFile,
+    #[serde(default)]
+    milestone: Vec<MilestoneFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MilestoneFile {
+    name: String,
+    date: toml::value::Datetime,
+    #[serde(default)]
+    description: String,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +222,22 @@ pub fn parse(file: &str, text: &str, known_accelerators: &HashSet<String>) -> Re
         guarantee_kind: fin.guarantee,
         guarantee_amount: amount(&mut p, "financing", "guarantee_eur", fin.guarantee_eur),
     };
+    let mut milestones = Vec::new();
+    for (i, m) in f.milestone.iter().enumerate() {
+        let date = toml_date(&m.date);
+        p.check(
+            date.is_some(),
+            &format!("milestone[{}]", i + 1),
+            "date",
+            "a date such as 2028-03-01",
+            || m.date.to_string(),
+        );
+        milestones.push(Milestone {
+            name: m.name.trim().to_string(),
+            date: date.unwrap_or_default(),
+            description: m.description.trim().to_string(),
+        });
+    }
     let submitted_at = match &f.submitted_at {
         Some(d) => {
             let t = toml_datetime(d);
@@ -259,6 +286,7 @@ pub fn parse(file: &str, text: &str, known_accelerators: &HashSet<String>) -> Re
         capex,
         opex,
         financing,
+        milestones,
     };
     check_bid(&mut p, &bid, known_accelerators)?;
     p.finish(bid)
@@ -474,7 +502,7 @@ pub(crate) fn check_bid(
     p.check(
         (f.total() - capex).cents().abs() <= 100,
         "financing",
-        "equity_eur",
+        "total",
         "the financing total equals the capex total",
         || format!("financing {} vs capex {}", f.total(), capex),
     );

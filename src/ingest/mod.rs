@@ -2,11 +2,13 @@
 //! turns a user's file into validated domain values or into the full list of problems,
 //! each with its file, table or row, field and the rule it broke.
 
+pub mod annotate;
 pub mod benchmarks;
 pub mod bid_file;
 pub mod call_template;
 pub mod hardware;
 pub mod roster;
+pub mod workbook;
 pub mod workbook_template;
 
 use crate::error::{Error, Location, Problem, Result};

@@ -10,7 +10,7 @@
 
 use crate::countries::Countries;
 use crate::error::{Error, Result};
-use crate::model::Call;
+use crate::model::{Bid, Call, GuaranteeKind};
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
     FormatBorder, Formula, Workbook, Worksheet, XlsxError,
@@ -70,11 +70,12 @@ pub const FINANCING: [&str; 6] = [
     "guarantee_kind",
     "guarantee_amount",
 ];
-/// The Instructions sheet's proposal cells (label in A, value in B, rows 3–8).
-pub const PROPOSAL: [&str; 6] = [
+/// The Instructions sheet's proposal cells (label in A, value in B, rows 3–9).
+pub const PROPOSAL: [&str; 7] = [
     "call",
     "acronym",
     "title",
+    "consortium",
     "scope",
     "requested_eu_eur",
     "requested_member_state_eur",
@@ -206,6 +207,26 @@ fn decimal(lo: f64, hi: f64, message: &str) -> Result<DataValidation> {
 
 /// The applicant workbook for `call`, with the accelerator keys of the drop-down.
 pub fn template(call: &Call, accelerators: &[String], countries: &Countries) -> Result<Vec<u8>> {
+    workbook(call, accelerators, countries, None)
+}
+
+/// The applicant workbook for `call` filled with `bid` (the sample workbooks, and a stored
+/// bid given back to its applicant as a workbook).
+pub fn filled(
+    call: &Call,
+    accelerators: &[String],
+    countries: &Countries,
+    bid: &Bid,
+) -> Result<Vec<u8>> {
+    workbook(call, accelerators, countries, Some(bid))
+}
+
+fn workbook(
+    call: &Call,
+    accelerators: &[String],
+    countries: &Countries,
+    bid: Option<&Bid>,
+) -> Result<Vec<u8>> {
     let st = styles();
     let mut wb = Workbook::new();
     let date = ExcelDateTime::from_ymd(2026, 1, 1).map_err(xlsx)?;
@@ -495,7 +516,203 @@ pub fn template(call: &Call, accelerators: &[String], countries: &Countries) -> 
         .map_err(xlsx)?;
     wb.define_name("capex_total", "=Capex!$F$2").map_err(xlsx)?;
     wb.define_name("opex_total", "=Opex!$F$2").map_err(xlsx)?;
+    if let Some(bid) = bid {
+        fill(&mut wb, bid, &st)?;
+    }
     wb.save_to_buffer().map_err(xlsx)
+}
+
+/// A value written into an input cell.
+enum Put<'a> {
+    Text(&'a str),
+    Number(f64),
+    Date(chrono::NaiveDate),
+}
+
+fn put(ws: &mut Worksheet, r: u32, c: u16, v: Put<'_>, f: &Format) -> Result<()> {
+    match v {
+        Put::Text("") => ws.write_blank(r, c, f),
+        Put::Text(t) => ws.write_string_with_format(r, c, t, f),
+        Put::Number(n) => ws.write_number_with_format(r, c, n, f),
+        Put::Date(d) => {
+            use chrono::Datelike;
+            let date = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                .map_err(xlsx)?;
+            ws.write_datetime_with_format(r, c, &date, f)
+        }
+    }
+    .map_err(xlsx)?;
+    Ok(())
+}
+
+fn enum_key<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Writes a bid into the template's input cells, with the totals' cached results.
+fn fill(wb: &mut Workbook, bid: &Bid, st: &Styles) -> Result<()> {
+    let whole = st.input.clone().set_num_format("0");
+
+    let ws = wb.worksheet_from_name(SHEETS[0]).map_err(xlsx)?;
+    let scope = bid.scope.join(", ");
+    let values = [
+        Put::Text(&bid.call_code),
+        Put::Text(&bid.acronym),
+        Put::Text(&bid.title),
+        Put::Text(&bid.consortium.name),
+        Put::Text(&scope),
+        Put::Number(bid.requested_eu.as_euros_f64()),
+        Put::Number(bid.requested_member_state.as_euros_f64()),
+    ];
+    for (i, v) in values.into_iter().enumerate() {
+        let f = if i >= 5 { &st.money } else { &st.input };
+        put(ws, 2 + i as u32, 1, v, f)?;
+    }
+
+    let ws = wb.worksheet_from_name(SHEETS[1]).map_err(xlsx)?;
+    for (i, m) in bid.consortium.members.iter().enumerate() {
+        let r = 1 + i as u32;
+        let o = &m.organisation;
+        let kind = enum_key(&o.kind);
+        let role = enum_key(&m.role);
+        let cells = [
+            Put::Text(&o.name),
+            Put::Text(o.country.as_str()),
+            Put::Text(&kind),
+            Put::Text(&role),
+            Put::Text(&o.email_domain),
+            Put::Text(o.parent_group.as_deref().unwrap_or("")),
+        ];
+        for (c, v) in cells.into_iter().enumerate() {
+            put(ws, r, c as u16, v, &st.input)?;
+        }
+    }
+
+    let ws = wb.worksheet_from_name(SHEETS[2]).map_err(xlsx)?;
+    for (i, site) in bid.sites.iter().enumerate() {
+        let r = 1 + i as u32;
+        let cells: [(Put<'_>, &Format); 9] = [
+            (Put::Text(&site.name), &st.input),
+            (Put::Text(site.country.as_str()), &st.input),
+            (Put::Text(&site.region), &st.input),
+            (Put::Number(site.it_mw), &st.decimal),
+            (Put::Number(site.pue), &st.decimal),
+            (Put::Number(site.wue), &st.decimal),
+            (Put::Number(site.renewable_share), &st.share),
+            (Put::Date(site.grid_connection), &st.date),
+            (Put::Date(site.go_live), &st.date),
+        ];
+        for (c, (v, f)) in cells.into_iter().enumerate() {
+            put(ws, r, c as u16, v, f)?;
+        }
+    }
+
+    let ws = wb.worksheet_from_name(SHEETS[3]).map_err(xlsx)?;
+    for (i, h) in bid.hardware.iter().enumerate() {
+        let r = 1 + i as u32;
+        put(ws, r, 0, Put::Number(f64::from(h.generation)), &whole)?;
+        put(ws, r, 1, Put::Text(&h.accelerator), &st.input)?;
+        put(ws, r, 2, Put::Number(h.count as f64), &st.money)?;
+    }
+
+    let capex: Vec<(i32, String, &str, f64)> = bid
+        .capex
+        .iter()
+        .map(|l| {
+            (
+                l.year,
+                enum_key(&l.category),
+                l.description.as_str(),
+                l.amount.as_euros_f64(),
+            )
+        })
+        .collect();
+    let opex: Vec<(i32, String, &str, f64)> = bid
+        .opex
+        .iter()
+        .map(|l| {
+            (
+                l.year,
+                enum_key(&l.category),
+                l.description.as_str(),
+                l.amount.as_euros_f64(),
+            )
+        })
+        .collect();
+    for (name, lines, total) in [
+        (SHEETS[4], &capex, bid.capex_total()),
+        (SHEETS[5], &opex, bid.opex_total()),
+    ] {
+        let ws = wb.worksheet_from_name(name).map_err(xlsx)?;
+        for (i, (year, cat, desc, amount)) in lines.iter().enumerate() {
+            let r = 1 + i as u32;
+            put(ws, r, 0, Put::Number(f64::from(*year)), &whole)?;
+            put(ws, r, 1, Put::Text(cat), &st.input)?;
+            put(ws, r, 2, Put::Text(desc), &st.input)?;
+            put(ws, r, 3, Put::Number(*amount), &st.money)?;
+        }
+        let last = (lines.len() as u32).max(ROWS) + 1;
+        ws.write_formula_with_format(
+            1,
+            5,
+            Formula::new(format!("=SUM(D2:D{last})")).set_result(total.as_euros_f64().to_string()),
+            &st.total,
+        )
+        .map_err(xlsx)?;
+    }
+
+    let ws = wb.worksheet_from_name(SHEETS[6]).map_err(xlsx)?;
+    let f = &bid.financing;
+    for (i, amount) in [f.eu_grant, f.member_state_grant, f.senior_debt, f.equity]
+        .into_iter()
+        .enumerate()
+    {
+        put(
+            ws,
+            1 + i as u32,
+            1,
+            Put::Number(amount.as_euros_f64()),
+            &st.money,
+        )?;
+    }
+    let kind = enum_key(&f.guarantee_kind);
+    put(ws, 5, 1, Put::Text(&kind), &st.input)?;
+    if f.guarantee_kind != GuaranteeKind::None || f.guarantee_amount.cents() > 0 {
+        put(
+            ws,
+            6,
+            1,
+            Put::Number(f.guarantee_amount.as_euros_f64()),
+            &st.money,
+        )?;
+    }
+    let capex_rows = (bid.capex.len() as u32).max(ROWS) + 1;
+    let totals = [
+        ("=B2+B3+B4+B5".to_string(), f.total()),
+        (format!("=SUM(Capex!D2:D{capex_rows})"), bid.capex_total()),
+        ("=B9-B10".to_string(), f.total() - bid.capex_total()),
+    ];
+    for (i, (formula, value)) in totals.into_iter().enumerate() {
+        ws.write_formula_with_format(
+            8 + i as u32,
+            1,
+            Formula::new(formula).set_result(value.as_euros_f64().to_string()),
+            &st.total,
+        )
+        .map_err(xlsx)?;
+    }
+
+    let ws = wb.worksheet_from_name(SHEETS[7]).map_err(xlsx)?;
+    for (i, m) in bid.milestones.iter().enumerate() {
+        let r = 1 + i as u32;
+        put(ws, r, 0, Put::Text(&m.name), &st.input)?;
+        put(ws, r, 1, Put::Date(m.date), &st.date)?;
+        put(ws, r, 2, Put::Text(&m.description), &st.input)?;
+    }
+    Ok(())
 }
 
 fn column_letter(c: u16) -> char {

@@ -4,8 +4,8 @@ use super::calls::date;
 use super::{Tx, enum_from_text, enum_text, from_json, to_json};
 use crate::error::{Error, Result};
 use crate::model::{
-    Bid, Consortium, CostLine, CountryCode, Eur, FinancingPlan, HardwareLine, Member, Organisation,
-    Site,
+    Bid, BidStatus, Consortium, CostLine, CountryCode, DeclaredAccelerator, Eur, FinancingPlan,
+    HardwareLine, Member, Milestone, Organisation, Site,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -130,6 +130,13 @@ pub fn insert(tx: &mut Tx<'_>, bid: &Bid) -> Result<i64> {
             params![id, h.generation, h.accelerator, h.count as i64],
         )?;
     }
+    for (i, m) in bid.milestones.iter().enumerate() {
+        tx.conn().execute(
+            "INSERT INTO milestones (bid_id, position, name, date, description)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, i as i64, m.name, m.date.to_string(), m.description],
+        )?;
+    }
     insert_lines(tx, "capex_lines", id, &bid.capex)?;
     insert_lines(tx, "opex_lines", id, &bid.opex)?;
     let f = &bid.financing;
@@ -242,7 +249,24 @@ pub fn get(conn: &Connection, id: i64) -> Result<Bid> {
         capex: lines(conn, "capex_lines", id)?,
         opex: lines(conn, "opex_lines", id)?,
         financing: financing(conn, id)?,
+        milestones: milestones(conn, id)?,
     })
+}
+
+fn milestones(conn: &Connection, bid_id: i64) -> Result<Vec<Milestone>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, date, description FROM milestones WHERE bid_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt
+        .query_map([bid_id], |r| {
+            Ok(Milestone {
+                name: r.get(0)?,
+                date: date(1, r.get(1)?)?,
+                description: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 fn timestamp(column: usize, s: &str) -> rusqlite::Result<DateTime<Utc>> {
@@ -378,4 +402,108 @@ fn financing(conn: &Connection, bid_id: i64) -> Result<FinancingPlan> {
             })
         },
     )?)
+}
+
+/// One stored version of a bid, for the versions list.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, ts_rs::TS)]
+pub struct VersionRow {
+    pub id: i64,
+    pub version: u32,
+    pub status: BidStatus,
+    pub submitted_at: Option<String>,
+    pub imported_at: Option<String>,
+    pub source_file: Option<String>,
+    pub source_sha256: Option<String>,
+}
+
+/// Every version of the bid `acronym` in a call, oldest first.
+pub fn versions(conn: &Connection, call_id: i64, acronym: &str) -> Result<Vec<VersionRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, version, status, submitted_at, imported_at, source_file, source_sha256
+         FROM bids WHERE call_id = ?1 AND acronym = ?2 ORDER BY version",
+    )?;
+    let rows = stmt
+        .query_map(params![call_id, acronym], |r| {
+            Ok(VersionRow {
+                id: r.get(0)?,
+                version: r.get(1)?,
+                status: enum_from_text(2, r.get(2)?)?,
+                submitted_at: r.get(3)?,
+                imported_at: r.get(4)?,
+                source_file: r.get(5)?,
+                source_sha256: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Records where a stored version came from.
+pub fn set_source(
+    tx: &mut Tx<'_>,
+    id: i64,
+    file: &str,
+    sha256: &str,
+    imported_at: DateTime<Utc>,
+) -> Result<()> {
+    tx.conn().execute(
+        "UPDATE bids SET source_file = ?2, source_sha256 = ?3, imported_at = ?4 WHERE id = ?1",
+        params![
+            id,
+            file,
+            sha256,
+            imported_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores the accelerators a bid described as "other".
+pub fn insert_declared(
+    tx: &mut Tx<'_>,
+    id: i64,
+    accelerators: &[DeclaredAccelerator],
+) -> Result<()> {
+    for a in accelerators {
+        tx.conn().execute(
+            "INSERT INTO declared_accelerators (bid_id, name, fp8_tflops, bf16_tflops, tdp_w)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, a.name, a.fp8_tflops, a.bf16_tflops, a.tdp_w],
+        )?;
+    }
+    Ok(())
+}
+
+/// The accelerators a bid described as "other".
+pub fn declared(conn: &Connection, id: i64) -> Result<Vec<DeclaredAccelerator>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, fp8_tflops, bf16_tflops, tdp_w FROM declared_accelerators
+         WHERE bid_id = ?1 ORDER BY name",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(DeclaredAccelerator {
+                name: r.get(0)?,
+                fp8_tflops: r.get(1)?,
+                bf16_tflops: r.get(2)?,
+                tdp_w: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The current bids: the latest version of each bid of each call, ordered by call then
+/// acronym. Earlier versions stay stored (see [`versions`]).
+pub fn current(conn: &Connection) -> Result<Vec<Bid>> {
+    let mut stmt = conn.prepare(
+        "SELECT b.id FROM bids b JOIN calls c ON c.id = b.call_id
+         WHERE b.version = (SELECT max(version) FROM bids b2
+                            WHERE b2.call_id = b.call_id AND b2.acronym = b.acronym)
+         ORDER BY c.code, b.acronym",
+    )?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    ids.into_iter().map(|id| get(conn, id)).collect()
 }

@@ -173,14 +173,16 @@ pub fn conflicts(conn: &Connection) -> Result<Vec<Conflict>> {
 // ---------------------------------------------------------------------------------------
 // Bids of a call under evaluation
 
-/// The bids a call evaluates: the latest version of each submitted bid, by acronym, as
+/// The bids a call evaluates: for each acronym, the latest version that is not a draft,
+/// when it is submitted (a later draft does not replace it; a withdrawal does), as
 /// (id, acronym, title).
 pub fn call_bid_heads(conn: &Connection, call_id: i64) -> Result<Vec<(i64, String, String)>> {
     let mut stmt = conn.prepare(
         "SELECT b.id, b.acronym, b.title FROM bids b
          WHERE b.call_id = ?1 AND b.status = 'submitted'
            AND b.version = (SELECT max(version) FROM bids b2
-                            WHERE b2.call_id = b.call_id AND b2.acronym = b.acronym)
+                            WHERE b2.call_id = b.call_id AND b2.acronym = b.acronym
+                              AND b2.status <> 'draft')
          ORDER BY b.acronym",
     )?;
     let rows = stmt

@@ -75,7 +75,11 @@ export type Bid = { id: number, call_code: string, consortium: Consortium, acron
 /**
  * Parts of the call the bid covers (used by the first ex-aequo rule).
  */
-scope: Array<string>, sites: Array<Site>, hardware: Array<HardwareLine>, requested_eu: Eur, requested_member_state: Eur, capex: Array<CostLine<CapexCategory>>, opex: Array<CostLine<OpexCategory>>, financing: FinancingPlan, };
+scope: Array<string>, sites: Array<Site>, hardware: Array<HardwareLine>, requested_eu: Eur, requested_member_state: Eur, capex: Array<CostLine<CapexCategory>>, opex: Array<CostLine<OpexCategory>>, financing: FinancingPlan, 
+/**
+ * The implementation plan's milestones, in the applicant's order.
+ */
+milestones: Array<Milestone>, };
 
 export type Accelerator = { key: string, name: string, vendor: string, release_date: string | null, fp4_tflops: number | null, fp8_tflops: number | null, bf16_tflops: number | null, memory_gb: number | null, tdp_w: number | null, list_price_usd: number | null, source: string, };
 
@@ -719,3 +723,55 @@ export type BatchStatus = { running: boolean, done: number, total: number,
 current: string, result: BatchReport | null, error: ErrorPayload | null, };
 
 export type ReportRequest = { "kind": "esr", bid_id: number, } | { "kind": "ranking", call: string, } | { "kind": "submission", bid_id: number, } | { "kind": "derisking", scenario_id: number, };
+
+export type Milestone = { name: string, date: string, description: string, };
+
+export type DeclaredAccelerator = { name: string, fp8_tflops: number, bf16_tflops: number, tdp_w: number, };
+
+export type Severity = "error" | "warning";
+
+export type Stage = "import" | "eligibility" | "completeness";
+
+export type Finding = { severity: Severity, stage: Stage, file: string, sheet: string | null, cell: string | null, field: string | null, rule: string, found: string | null, };
+
+export type VersionRow = { id: number, version: number, status: BidStatus, submitted_at: string | null, imported_at: string | null, source_file: string | null, source_sha256: string | null, };
+
+export type Change = { 
+/**
+ * `consortium.members[2].organisation.country`, `sites[1].pue`, …
+ */
+path: string, 
+/**
+ * `changed`, `added` or `removed`.
+ */
+kind: string, before: string | null, after: string | null, };
+
+export type CheckReport = { file: string, format: string, call: string, 
+/**
+ * No error of any stage.
+ */
+ready: boolean, errors: number, warnings: number, 
+/**
+ * Import problems, then eligibility, then completeness.
+ */
+findings: Array<Finding>, eligibility: Array<RuleOutcome>, bid: Bid | null, declared_accelerators: Array<DeclaredAccelerator>, 
+/**
+ * The latest stored version of the same bid, and what this file would change in it.
+ */
+previous: VersionRow | null, changes: Array<Change>, 
+/**
+ * SHA-256 of the file's bytes.
+ */
+sha256: string, };
+
+export type ImportOutcome = { bid_id: number, call: string, acronym: string, version: number, status: BidStatus, 
+/**
+ * The file was identical to the latest version: nothing was stored.
+ */
+unchanged: boolean, changes: Array<Change>, warnings: Array<Finding>, };
+
+export type ManifestFile = { name: string, bytes: number, sha256: string, };
+
+export type Manifest = { format: string, call: string, acronym: string, title: string, created_at: string, created_by: string, files: Array<ManifestFile>, };
+
+export type PackageOutcome = { path: string, manifest: Manifest, warnings: Array<Finding>, };
