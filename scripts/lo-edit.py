@@ -13,6 +13,7 @@ Edits, applied in order:
     'Sheet'!B4=e:            an empty cell
     rename:Old=New           rename a sheet
     delete:Name              delete a sheet
+    password:SECRET          save encrypted with this password
 
 Needs Debian's libreoffice-calc-nogui and python3-uno (run with /usr/bin/python3).
 """
@@ -110,10 +111,14 @@ def main():
         try:
             doc = desktop.loadComponentFromURL(
                 uno.systemPathToFileUrl(src), "_blank", 0, (prop("Hidden", True),))
+            props = [prop("FilterName", FILTERS[ext])]
             for e in edits:
-                apply(doc, e)
+                if e.startswith("password:"):
+                    props.append(prop("Password", e[len("password:"):]))
+                else:
+                    apply(doc, e)
             doc.calculateAll()
-            doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", FILTERS[ext]),))
+            doc.storeToURL(uno.systemPathToFileUrl(dst), tuple(props))
             doc.close(True)
         finally:
             try:

@@ -9,6 +9,8 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev
   xvfb xauth webkit2gtk-driver chromium poppler-utils imagemagick x11-utils
   fonts-dejavu-core
+  # LibreOffice fills and converts applicant workbooks in the tests (real .xlsx, .ods, .xls).
+  libreoffice-calc-nogui python3-uno
 )
 
 missing=()

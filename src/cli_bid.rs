@@ -98,12 +98,15 @@ fn print_check(out: &mut dyn Write, r: &CheckReport) -> std::io::Result<()> {
                 .into_iter()
                 .filter_map(|p| p.as_deref())
                 .collect();
+            let mut place_text = f.file.clone();
+            for p in place {
+                place_text.push_str(" · ");
+                place_text.push_str(p);
+            }
             write!(
                 out,
-                "  {:<7} {} · {}: {}",
+                "  {:<7} {place_text}: {}",
                 severity(f.severity),
-                f.file,
-                place.join(" · "),
                 f.rule
             )?;
             match &f.found {

@@ -8,6 +8,7 @@ mod finance;
 mod ingest;
 mod report;
 mod store;
+mod workbook;
 
 use gigafund::model::Actor;
 use std::path::PathBuf;

@@ -164,11 +164,8 @@ pub fn read(path: &Path, known: &HashSet<String>, call: Option<&str>) -> Result<
         return Ok(fatal(
             &file,
             "unknown",
-            format!(
-                "a workbook is at most {} MB",
-                limits.file_bytes / 1024 / 1024
-            ),
-            Some(format!("{:.1} MB", meta.len() as f64 / 1024.0 / 1024.0)),
+            format!("a workbook is at most {}", size(limits.file_bytes)),
+            Some(size(meta.len())),
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -187,11 +184,8 @@ pub fn read_bytes(
         return fatal(
             file,
             "unknown",
-            format!(
-                "a workbook is at most {} MB",
-                limits.file_bytes / 1024 / 1024
-            ),
-            Some(format!("{:.1} MB", bytes.len() as f64 / 1024.0 / 1024.0)),
+            format!("a workbook is at most {}", size(limits.file_bytes)),
+            Some(size(bytes.len() as u64)),
         );
     }
     let format = match sniff(bytes, limits) {
@@ -277,6 +271,8 @@ fn sniff(bytes: &[u8], limits: Limits) -> std::result::Result<&'static str, Refu
             "xl/vbaProject.bin" => kind = Some("xlsm"),
             _ => {}
         }
+        let is_manifest = name == "META-INF/manifest.xml";
+        let mut manifest = Vec::new();
         // Count the bytes really unpacked, whatever the archive declares.
         loop {
             let n = entry.read(&mut buf).map_err(|e| {
@@ -289,18 +285,22 @@ fn sniff(bytes: &[u8], limits: Limits) -> std::result::Result<&'static str, Refu
                 break;
             }
             total += n as u64;
+            if is_manifest && manifest.len() < 1024 * 1024 {
+                manifest.extend_from_slice(&buf[..n]);
+            }
             if total > limits.unpacked_bytes {
                 return Err((
                     format!(
-                        "a workbook unpacks to at most {} MB (this one unpacks to more: a zip bomb or a far too large sheet)",
-                        limits.unpacked_bytes / 1024 / 1024
+                        "a workbook unpacks to at most {} (this one unpacks to more: a zip bomb or a far too large sheet)",
+                        size(limits.unpacked_bytes)
                     ),
-                    Some(format!(
-                        "more than {} MB",
-                        limits.unpacked_bytes / 1024 / 1024
-                    )),
+                    Some(format!("more than {}", size(limits.unpacked_bytes))),
                 ));
             }
+        }
+        // An OpenDocument file saved with a password keeps its zip but encrypts its parts.
+        if is_manifest && contains(&manifest, b"encryption-data") {
+            return Err(password());
         }
     }
     kind.ok_or_else(|| {
@@ -316,6 +316,24 @@ fn password() -> Refusal {
         "the workbook is password-protected: save an unprotected copy (File › Save As, without a password) and import that".into(),
         Some("encrypted".into()),
     )
+}
+
+/// `50 MB`, `900 kB`, `1000 bytes`: a limit as a person reads it.
+pub fn size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= MB {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    } else if bytes >= 10 * 1024 {
+        format!("{} kB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn contains(bytes: &[u8], needle: &[u8]) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle)
 }
 
 fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
@@ -1449,12 +1467,21 @@ fn parse(
     // The rules every bid meets, placed on the cells they concern. A rule over several
     // values is left out when one of its sheets already has an error: it would only echo
     // that error through the placeholder read in its place.
-    let sheets_with_errors: HashSet<String> = p.f.flagged.iter().map(|(s, _)| s.clone()).collect();
+    let mut sheets_with_errors: HashSet<String> =
+        p.f.flagged.iter().map(|(s, _)| s.clone()).collect();
+    for name in SHEETS {
+        if !p.sheets.contains_key(name) {
+            sheets_with_errors.insert(name.to_string());
+        }
+    }
     let depends_on = |table: &str| -> Vec<&'static str> {
         match table.split(['[', '.']).next().unwrap_or("") {
             "financing" => vec!["Financing", "Capex", "Instructions"],
             "bid" => vec!["Instructions"],
             "capex" => vec!["Capex"],
+            "site" => vec!["Site & Energy"],
+            "hardware" => vec!["Hardware"],
+            "consortium" => vec!["Consortium"],
             _ => Vec::new(),
         }
     };

@@ -124,6 +124,11 @@ impl Store {
         let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let start = usize::try_from(version)
             .map_err(|_| Error::Internal(format!("negative schema version {version}")))?;
+        if version == SCHEMA_VERSION {
+            // Up to date: opening the database writes nothing to it.
+            tx.rollback()?;
+            return Ok(());
+        }
         for sql in MIGRATIONS.iter().skip(start) {
             tx.execute_batch(sql)?;
         }
