@@ -395,3 +395,86 @@ pub fn eval_consensus(
 pub fn eval_call(state: Shared<'_>, call: String) -> CommandResult<gigafund::model::Call> {
     with_store(&state, |s| app::call(s, &call))
 }
+
+// ---------------------------------------------------------------------------------------
+// Applicant workbook
+
+use gigafund::app::applicant::{self, Change, CheckReport, ImportOutcome, PackageOutcome};
+use gigafund::store::bids::VersionRow;
+
+/// Reads and checks a workbook (chosen in a native dialog or dropped on the window).
+#[tauri::command]
+pub fn workbook_check(state: Shared<'_>, path: String, call: String) -> CommandResult<CheckReport> {
+    with_store(&state, |s| {
+        applicant::check_workbook(s, &PathBuf::from(&path), &call)
+    })
+}
+
+/// Imports a workbook as a new version (a draft, or submitted); nothing stored on error.
+#[tauri::command]
+pub fn workbook_import(
+    state: Shared<'_>,
+    path: String,
+    call: String,
+    submit: bool,
+) -> CommandResult<ImportOutcome> {
+    with_store(&state, |s| {
+        applicant::import_workbook(s, &actor(), &PathBuf::from(&path), &call, submit)
+    })
+}
+
+/// Writes the annotated copy of a workbook to `out` (chosen in a save dialog).
+#[tauri::command]
+pub fn workbook_annotate(
+    state: Shared<'_>,
+    path: String,
+    call: String,
+    out: String,
+) -> CommandResult<String> {
+    with_store(&state, |s| {
+        let source = PathBuf::from(&path);
+        let report = applicant::check_workbook(s, &source, &call)?;
+        applicant::annotate(&report, &source, &PathBuf::from(&out)).map(|p| p.display().to_string())
+    })
+}
+
+/// Writes the submission package of a ready workbook into `dir`.
+#[tauri::command]
+pub fn workbook_package(
+    state: Shared<'_>,
+    path: String,
+    call: String,
+    dir: String,
+) -> CommandResult<PackageOutcome> {
+    with_store(&state, |s| {
+        applicant::package(
+            s,
+            &actor(),
+            &PathBuf::from(&path),
+            &call,
+            &PathBuf::from(&dir),
+        )
+    })
+}
+
+#[tauri::command]
+pub fn bid_versions(
+    state: Shared<'_>,
+    call: String,
+    acronym: String,
+) -> CommandResult<Vec<VersionRow>> {
+    with_store(&state, |s| applicant::versions(s, &call, &acronym))
+}
+
+#[tauri::command]
+pub fn bid_version_diff(
+    state: Shared<'_>,
+    call: String,
+    acronym: String,
+    from: u32,
+    to: u32,
+) -> CommandResult<Vec<Change>> {
+    with_store(&state, |s| {
+        applicant::version_diff(s, &call, &acronym, from, to)
+    })
+}

@@ -49,6 +49,12 @@ fn main() {
             commands::eval_submit,
             commands::eval_consensus,
             commands::eval_call,
+            commands::workbook_check,
+            commands::workbook_import,
+            commands::workbook_annotate,
+            commands::workbook_package,
+            commands::bid_versions,
+            commands::bid_version_diff,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -100,7 +100,36 @@ before(async () => {
     submission: { en: pdf("submission", "--bid", "THAMES-GF") },
     derisking: { en: pdf("derisking", "--scenario", String(scenarios[0].id)) },
   };
-  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative, model, evaluation, reports };
+  // The import screen: a revised workbook (PUE changed in LibreOffice), a broken one, and
+  // what importing the revision stored — all from the real CLI, last (it changes the database).
+  const samples = join(uiDir, "..", "sample-data", "workbooks");
+  const revised = join(tmp, "AURORA-GF-revised.xlsx");
+  execFileSync("/usr/bin/python3", [
+    join(uiDir, "..", "scripts", "lo-edit.py"),
+    join(samples, "AURORA-GF.xlsx"),
+    revised,
+    "'Site & Energy'!E2=n:1.2",
+  ]);
+  const cliFailing = (...args) => {
+    try {
+      return cli(db, ...args);
+    } catch (e) {
+      return JSON.parse(e.stdout);
+    }
+  };
+  const broken = join(samples, "broken", "wrong-types.xlsx");
+  const importing = {
+    revisedPath: revised,
+    brokenPath: broken,
+    checks: {
+      [revised]: cli(db, "bid", "check", revised, "--call", aigf),
+      [broken]: cliFailing("bid", "check", broken, "--call", aigf),
+    },
+    outcome: cli(db, "bid", "import", revised, "--call", aigf),
+    versions: cli(db, "bid", "versions", "AURORA-GF", "--call", aigf),
+    diff: cli(db, "bid", "diff", "AURORA-GF", "--call", aigf),
+  };
+  fixtures = { info, emptyInfo, summary, bids, details, compute, estimates, relative, model, evaluation, reports, importing };
 
   server = await createServer({
     root: uiDir,
@@ -547,5 +576,67 @@ test("an applicant previews the submission summary of a bid; Escape closes the p
   await page.getByTestId("report-preview").waitFor({ state: "detached" });
   assert.equal(await page.getByTestId("bid-acronym").textContent(), "THAMES-GF", "still on the bid");
   assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("the import screen lists a workbook's problems by sheet and cell, then imports a revision as a new version", async () => {
+  const { page, context, pageErrors } = await open({}, "en", "#/import");
+  await page.getByTestId("import-call").waitFor();
+  // A broken workbook: three errors, located; nothing can be imported.
+  await page.evaluate((p) => (window.__GIGAFUND_PICK__ = p), fixtures.importing.brokenPath);
+  await page.getByTestId("import-choose").click();
+  const rows = page.locator("[data-testid=problems] tbody tr");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 3);
+  assert.match(await page.getByTestId("import-ready").textContent(), /Not ready · 3 errors, 0 warnings/);
+  assert.deepEqual(await rows.evaluateAll((r) => r.map((x) => x.dataset.cell)), [
+    "Site & Energy › E2",
+    "Hardware › C2",
+    "Capex › D3",
+  ]);
+  await page.locator("button[data-sort=cell]").click();
+  assert.deepEqual(await rows.evaluateAll((r) => r.map((x) => x.dataset.cell)), [
+    "Hardware › C2",
+    "Site & Energy › E2",
+    "Capex › D3",
+  ], "row 2 before row 3, then column order");
+  await page.getByTestId("problem-filter").fill("twelve");
+  assert.equal(await rows.count(), 1);
+  assert.match(await rows.first().textContent(), /a number is required/);
+  assert.ok(await page.getByTestId("import-draft").isDisabled());
+  assert.ok(await page.getByTestId("import-package").isDisabled());
+  assert.ok(!(await page.getByTestId("import-annotate").isDisabled()), "the annotated copy is offered");
+  await page.screenshot({ path: join(shots, "import-problems.png"), fullPage: true });
+
+  // The revised workbook: ready, one change against the stored version, imported as version 2.
+  await page.evaluate((p) => (window.__GIGAFUND_PICK__ = p), fixtures.importing.revisedPath);
+  await page.getByTestId("import-choose").click();
+  await page.getByTestId("no-problems").waitFor();
+  assert.match(await page.getByTestId("import-ready").textContent(), /Ready to submit/);
+  const changes = page.locator("[data-testid=changes] tbody tr");
+  assert.equal(await changes.count(), 1);
+  assert.match(await changes.first().textContent(), /sites\[1\]\.pue\s*1\.12\s*1\.2/);
+  await page.getByTestId("import-draft").click();
+  assert.match(await page.getByTestId("import-confirm").textContent(), /Import AURORA-GF as version 2\?/);
+  await page.getByTestId("import-yes").click();
+  await page.getByTestId("versions").waitFor();
+  assert.equal(await page.getByTestId("import-message").textContent(), "Imported AURORA-GF version 2 (Draft).");
+  assert.equal(await page.locator("[data-testid=versions] tbody tr[data-version]").count(), 2);
+  await page.locator("[data-version='2'] button").click();
+  assert.match(await page.getByTestId("version-diff").textContent(), /sites\[1\]\.pue/);
+  await page.screenshot({ path: join(shots, "import-versions.png"), fullPage: true });
+  const calls = await page.evaluate(() => window.__GIGAFUND_CALLS__.filter((c) => c.cmd === "workbook_import"));
+  assert.deepEqual(calls.map((c) => c.args), [{ path: fixtures.importing.revisedPath, call: "INVESTAI-AIGF-2026", submit: false }]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("the import screen speaks French", async () => {
+  const { page, context } = await open({}, "fr", "#/import");
+  await page.evaluate((p) => (window.__GIGAFUND_PICK__ = p), fixtures.importing.brokenPath);
+  await page.getByTestId("import-choose").click();
+  await page.locator("[data-testid=problems] tbody tr").first().waitFor();
+  assert.match(await page.getByTestId("import-ready").textContent(), /Pas prêt · 3 erreurs, 0 avertissement/);
+  assert.match(await page.locator("h1").textContent(), /Importer un classeur de candidature/);
   await context.close();
 });

@@ -34,6 +34,11 @@ import type {
   VerifyReport,
   BatchStatus,
   ReportRequest,
+  Change,
+  CheckReport,
+  ImportOutcome,
+  PackageOutcome,
+  VersionRow,
 } from "./bindings";
 
 /** A backend error as the UI shows it: a code to branch on and a message for people. */
@@ -67,7 +72,19 @@ export interface EvalIdentity {
   evaluators: Evaluator[];
 }
 
+const call_ = <T>(command: string, args?: Record<string, unknown>) => call<T>(command, args);
+
 export const api = {
+  workbookCheck: (path: string, call: string) => call_<CheckReport>("workbook_check", { path, call }),
+  workbookImport: (path: string, call: string, submit: boolean) =>
+    call_<ImportOutcome>("workbook_import", { path, call, submit }),
+  workbookAnnotate: (path: string, call: string, out: string) =>
+    call_<string>("workbook_annotate", { path, call, out }),
+  workbookPackage: (path: string, call: string, dir: string) =>
+    call_<PackageOutcome>("workbook_package", { path, call, dir }),
+  bidVersions: (call: string, acronym: string) => call_<VersionRow[]>("bid_versions", { call, acronym }),
+  bidVersionDiff: (call: string, acronym: string, from: number, to: number) =>
+    call_<Change[]>("bid_version_diff", { call, acronym, from, to }),
   evalIdentity: () => call<EvalIdentity>("eval_identity"),
   evalCall: (code: string) => call<Call>("eval_call", { call: code }),
   evalRank: (code: string) => call<CallRanking>("eval_rank", { call: code }),
@@ -130,6 +147,35 @@ export async function pickNewDatabase(title: string): Promise<string | null> {
 /** Native dialog: where to save a PDF report, or null when the user cancels. */
 export async function pickPdf(title: string, defaultPath: string): Promise<string | null> {
   return await saveDialog({ title, defaultPath, filters: [{ name: "PDF", extensions: ["pdf"] }] });
+}
+
+/** Native dialog: an applicant workbook to read, or null when the user cancels. */
+export async function pickWorkbook(title: string): Promise<string | null> {
+  const chosen = await openDialog({
+    title,
+    multiple: false,
+    directory: false,
+    filters: [{ name: "Workbook", extensions: ["xlsx", "xlsm", "xls", "ods"] }],
+  });
+  return typeof chosen === "string" ? chosen : null;
+}
+
+/** Native dialog: where to save the annotated copy of a workbook. */
+export async function pickXlsx(title: string, defaultPath: string): Promise<string | null> {
+  return await saveDialog({ title, defaultPath, filters: [{ name: "Excel", extensions: ["xlsx"] }] });
+}
+
+/** Files dropped on the window (paths), for the import screen; returns the unsubscribe. */
+export async function onFileDrop(handler: (paths: string[]) => void): Promise<() => void> {
+  try {
+    const { getCurrentWebview } = await import("@tauri-apps/api/webview");
+    return await getCurrentWebview().onDragDropEvent((event) => {
+      if (event.payload.type === "drop") handler(event.payload.paths);
+    });
+  } catch {
+    // No native window (the browser tests): dropping files is not available.
+    return () => {};
+  }
 }
 
 /** Native dialog: a folder to write documents into, or null when the user cancels. */

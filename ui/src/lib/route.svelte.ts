@@ -5,7 +5,8 @@ export type Route =
   | { view: "bid"; id: number }
   | { view: "compute"; call: string | null }
   | { view: "finance"; bid: number | null }
-  | { view: "evaluation"; call: string | null };
+  | { view: "evaluation"; call: string | null }
+  | { view: "import" };
 
 export function parse(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?");
@@ -23,6 +24,9 @@ export function parse(hash: string): Route {
   }
   if (parts[0] === "evaluation") {
     return { view: "evaluation", call: new URLSearchParams(query).get("call") };
+  }
+  if (parts[0] === "import") {
+    return { view: "import" };
   }
   if (parts[0] === "bid" && parts[1] && /^\d+$/.test(parts[1])) {
     return { view: "bid", id: Number(parts[1]) };
@@ -44,6 +48,8 @@ export function href(route: Route): string {
       return route.bid === null ? "#/finance" : `#/finance?bid=${route.bid}`;
     case "evaluation":
       return route.call ? `#/evaluation?call=${encodeURIComponent(route.call)}` : "#/evaluation";
+    case "import":
+      return "#/import";
   }
 }
 

@@ -26,6 +26,10 @@ import type {
   Estimate,
   ProgrammeSummary,
   RelativeTable,
+  Change,
+  CheckReport,
+  ImportOutcome,
+  VersionRow,
 } from "../lib/bindings";
 
 interface Fixtures {
@@ -63,6 +67,15 @@ interface Fixtures {
   };
   /** Real PDFs from `gigafund report …`, base64, by kind then language. */
   reports?: Record<string, Record<string, string>>;
+  /** The import screen, from `gigafund bid check|import|versions|diff --json`. */
+  importing?: {
+    revisedPath: string;
+    brokenPath: string;
+    checks: Record<string, CheckReport>;
+    outcome: ImportOutcome;
+    versions: VersionRow[];
+    diff: Change[];
+  };
   /** Set after load_demo (first-run tests). */
   demo?: { info: DatabaseInfo };
 }
@@ -71,6 +84,8 @@ declare global {
   interface Window {
     __GIGAFUND_FIXTURES__?: Fixtures;
     __GIGAFUND_CALLS__: { cmd: string; args: unknown }[];
+    /** The file the next "open" dialog for a workbook returns (tests set it). */
+    __GIGAFUND_PICK__?: string;
   }
 }
 
@@ -175,8 +190,22 @@ mockIPC((cmd, args) => {
       return fx.model?.comparison;
     case "plugin:dialog|save":
       return "/home/analyst/derisking-reference-v1.pdf";
-    case "plugin:dialog|open":
+    case "plugin:dialog|open": {
+      const options = (a.options ?? {}) as { filters?: { extensions: string[] }[] };
+      if (options.filters?.some((f) => f.extensions.includes("xlsx"))) return window.__GIGAFUND_PICK__ ?? null;
       return "/home/evaluator/esr";
+    }
+    case "workbook_check": {
+      const r = fx.importing?.checks[String(a.path)];
+      if (!r) throw { code: "NotFound", message: `no check fixture for ${String(a.path)}`, problems: [] } satisfies ErrorPayload;
+      return r;
+    }
+    case "workbook_import":
+      return fx.importing?.outcome;
+    case "bid_versions":
+      return fx.importing?.versions;
+    case "bid_version_diff":
+      return fx.importing?.diff;
     case "report_pdf":
     case "report_save": {
       const req = a.request as { kind: string };
