@@ -1625,6 +1625,15 @@ fn cost_lines<C: serde::de::DeserializeOwned + Copy>(
 ) -> Vec<CostLine<C>> {
     let rows = t.rows();
     let mut out = Vec::with_capacity(rows.len());
+    // The categories decoded once, not per line.
+    let known: HashMap<&str, C> = names
+        .iter()
+        .filter_map(|n| {
+            serde_json::from_value::<C>(serde_json::Value::String((*n).to_string()))
+                .ok()
+                .map(|c| (*n, c))
+        })
+        .collect();
     let mut c = Cells { f };
     for row in rows {
         let year = c.whole(
@@ -1634,7 +1643,10 @@ fn cost_lines<C: serde::de::DeserializeOwned + Copy>(
             2100,
             "a year from 2000 to 2100",
         );
-        let category: Option<C> = c.choice(&t.at(row, "category"), t.value(row, "category"), names);
+        let category: Option<C> = match t.value(row, "category") {
+            Value::Text(s) if known.contains_key(s.as_str()) => known.get(s.as_str()).copied(),
+            v => c.choice(&t.at(row, "category"), v, names),
+        };
         let description = c
             .text(
                 &t.at(row, "description"),
