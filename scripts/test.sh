@@ -37,6 +37,9 @@ step "UI type check (svelte-check)"
 step "UI tests in headless Chromium"
 (cd ui && npm test)
 
+step "fuzz the workbook reader (cargo fuzz, 20 s; longer runs: scripts/fuzz.sh SECONDS)"
+./scripts/fuzz.sh 20
+
 step "desktop app build"
 cargo build --workspace --locked
 
