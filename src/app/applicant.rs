@@ -12,6 +12,10 @@ use crate::store::{self, Store, bids::VersionRow};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -69,62 +73,32 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// Every error as [`Error::Invalid`] (for a refused import or package).
-    fn refusal(&self) -> Error {
-        Error::Invalid(
-            self.findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .map(Finding::to_problem)
-                .collect(),
-        )
-    }
-
-    fn import_errors(&self) -> usize {
+    /// The errors of one check, or of all (`None`), as problems.
+    fn errors(&self, stage: Option<Stage>) -> Vec<Problem> {
         self.findings
             .iter()
-            .filter(|f| f.severity == Severity::Error && f.stage == Stage::Import)
-            .count()
+            .filter(|f| f.severity == Severity::Error && stage.is_none_or(|s| f.stage == s))
+            .map(Finding::to_problem)
+            .collect()
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads and checks a workbook against a call: import problems, eligibility, completeness.
 pub fn check_workbook(store: &Store, path: &Path, call_code: &str) -> Result<CheckReport> {
     let call = store::calls::by_code(store.conn(), call_code)?;
-    let file = display_name(path);
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    let limits = workbook::Limits::default();
-    let bytes = if meta.len() > limits.file_bytes {
-        Vec::new()
-    } else {
-        std::fs::read(path).map_err(|e| Error::io(path, e))?
-    };
-    let read = if bytes.is_empty() && meta.len() > 0 {
-        workbook::read(path, &HashSet::new(), Some(call_code))?
-    } else {
-        let known: HashSet<String> = known_accelerators(store)?.into_iter().collect();
-        workbook::read_bytes(&file, &bytes, &known, Some(call_code), limits)
-    };
-    check_read(store, &call, read, sha256_hex(&bytes))
+    let known: HashSet<String> = known_accelerators(store)?.into_iter().collect();
+    let read = workbook::read(path, &known, Some(call_code))?;
+    check_read(store, &call, read)
 }
 
-fn check_read(
-    store: &Store,
-    call: &Call,
-    read: WorkbookRead,
-    sha256: String,
-) -> Result<CheckReport> {
+fn check_read(store: &Store, call: &Call, read: WorkbookRead) -> Result<CheckReport> {
     let WorkbookRead {
         file,
         format,
         bid,
         other_accelerators,
         mut findings,
+        sha256,
     } = read;
     let mut outcomes = Vec::new();
     let mut previous = None;
@@ -489,25 +463,14 @@ fn store_checked(
     report: CheckReport,
     submitted_at: Option<DateTime<Utc>>,
 ) -> Result<ImportOutcome> {
-    let refuse_stage = |r: &CheckReport, stage: Stage| {
-        r.findings
-            .iter()
-            .any(|f| f.severity == Severity::Error && f.stage == stage)
+    let import_errors = report.errors(Some(Stage::Import));
+    let Some(mut bid) = report.bid.clone().filter(|_| import_errors.is_empty()) else {
+        return Err(Error::Invalid(report.errors(None)));
     };
-    if report.import_errors() > 0 || report.bid.is_none() {
-        return Err(report.refusal());
+    let incomplete = report.errors(Some(Stage::Completeness));
+    if submitted_at.is_some() && !incomplete.is_empty() {
+        return Err(Error::Invalid(incomplete));
     }
-    if submitted_at.is_some() && refuse_stage(&report, Stage::Completeness) {
-        return Err(Error::Invalid(
-            report
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error && f.stage == Stage::Completeness)
-                .map(Finding::to_problem)
-                .collect(),
-        ));
-    }
-    let mut bid = report.bid.clone().unwrap_or_else(|| unreachable!());
     let warnings: Vec<Finding> = report
         .findings
         .iter()
@@ -629,18 +592,6 @@ pub struct PackageOutcome {
     pub warnings: Vec<Finding>,
 }
 
-fn file_stem(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Writes the submission package of a ready workbook: the workbook as given, the bid as
 /// JSON, the submission summary (PDF, English and French) and a manifest with the SHA-256
 /// of each. Refused, with every error, when the workbook is not ready.
@@ -652,11 +603,10 @@ pub fn package(
     out_dir: &Path,
 ) -> Result<PackageOutcome> {
     let report = check_workbook(store, path, call_code)?;
-    if !report.ready {
-        return Err(report.refusal());
-    }
+    let Some(bid) = report.bid.clone().filter(|_| report.ready) else {
+        return Err(Error::Invalid(report.errors(None)));
+    };
     let call = store::calls::by_code(store.conn(), call_code)?;
-    let bid = report.bid.clone().unwrap_or_else(|| unreachable!());
     let workbook_bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let ext = path
         .extension()
@@ -696,7 +646,7 @@ pub fn package(
             .map(|(name, bytes)| ManifestFile {
                 name: name.clone(),
                 bytes: bytes.len() as u64,
-                sha256: sha256_hex(bytes),
+                sha256: hex_sha256(bytes),
             })
             .collect(),
     };
@@ -707,8 +657,8 @@ pub fn package(
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let target = out_dir.join(format!(
         "{}-{}-submission.zip",
-        file_stem(&call.code),
-        file_stem(&bid.acronym)
+        super::reports::file_stem(&call.code),
+        super::reports::file_stem(&bid.acronym)
     ));
     let part = target.with_extension("zip.part");
     let result = (|| -> std::io::Result<()> {
@@ -859,7 +809,7 @@ pub fn import_package(store: &mut Store, actor: &Actor, path: &Path) -> Result<I
                 found: Some("missing".into()),
             }),
             Some(b) => {
-                let sha = sha256_hex(b);
+                let sha = hex_sha256(b);
                 if sha != f.sha256 {
                     problems.push(Problem {
                         location: Location::file(&name).with_sheet(&f.name).with_field("sha256"),
@@ -921,15 +871,17 @@ pub fn import_package(store: &mut Store, actor: &Actor, path: &Path) -> Result<I
         Some(&manifest.call),
         limits,
     );
-    let report = check_read(store, &call, read, sha256_hex(wb_bytes))?;
-    if let Some(bid) = &report.bid
-        && !diff(bid, &packaged.bid).is_empty()
-    {
+    let report = check_read(store, &call, read)?;
+    let differences = report
+        .bid
+        .as_ref()
+        .map_or(0, |bid| diff(bid, &packaged.bid).len());
+    if differences > 0 {
         return Err(package_problem(
             &name,
             Some("bid.json"),
             "bid.json is the bid the workbook gives",
-            Some(format!("{} differences", diff(bid, &packaged.bid).len())),
+            Some(format!("{differences} differences")),
         ));
     }
     let submitted = DateTime::parse_from_rfc3339(&manifest.created_at)

@@ -223,7 +223,7 @@ pub struct BatchReport {
 }
 
 /// A file name from an acronym: letters, digits, `-` and `_` kept.
-fn file_stem(acronym: &str) -> String {
+pub(crate) fn file_stem(acronym: &str) -> String {
     acronym
         .chars()
         .map(|c| {

@@ -49,7 +49,7 @@ pub fn annotated(findings: &[Finding], source: &Path) -> Result<Vec<u8>> {
         .set_background_color(Color::RGB(0xFCE8B2))
         .set_border(FormatBorder::Thin)
         .set_border_color(Color::RGB(0xD68910));
-    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let plain = Format::new();
     let header = Format::new()
         .set_bold()
         .set_font_color(Color::White)
@@ -168,62 +168,42 @@ pub fn annotated(findings: &[Finding], source: &Path) -> Result<Vec<u8>> {
                     _ => String::new(),
                 };
                 let formula = Formula::new(format!("={f}")).set_result(result);
-                match fmt {
-                    Some(fm) => ws.write_formula_with_format(r, col, formula, fm),
-                    None => ws.write_formula(r, col, formula),
-                }
-                .map_err(xlsx)?;
+                ws.write_formula_with_format(r, col, formula, fmt.unwrap_or(&plain))
+                    .map_err(xlsx)?;
                 written.insert((r, c));
                 continue;
             }
-            let base = if r == 0 && fmt.is_none() {
-                Some(&header)
-            } else {
-                fmt
+            // Header cells of the first row keep a header look unless a finding marks them.
+            let fm = match fmt {
+                Some(f) => f,
+                None if r == 0 => &header,
+                None => &plain,
             };
             match v {
-                Data::String(s) => match base {
-                    Some(fm) => ws.write_string_with_format(r, col, s, fm),
-                    None => ws.write_string(r, col, s),
-                },
-                Data::Float(x) => match base {
-                    Some(fm) => ws.write_number_with_format(r, col, *x, fm),
-                    None => ws.write_number(r, col, *x),
-                },
-                Data::Int(x) => match base {
-                    Some(fm) => ws.write_number_with_format(r, col, *x as f64, fm),
-                    None => ws.write_number(r, col, *x as f64),
-                },
-                Data::Bool(b) => match base {
-                    Some(fm) => ws.write_boolean_with_format(r, col, *b, fm),
-                    None => ws.write_boolean(r, col, *b),
-                },
-                Data::DateTime(t) => {
-                    let fm = base
-                        .cloned()
-                        .unwrap_or_default()
-                        .set_num_format("yyyy-mm-dd");
-                    ws.write_number_with_format(r, col, t.as_f64(), &fm)
-                }
-                Data::DateTimeIso(s) | Data::DurationIso(s) => {
-                    match (super::workbook::iso_date(s), base) {
-                        (Some(d), _) => {
-                            let serial = (d - chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
-                                .unwrap_or_default())
-                            .num_days() as f64;
-                            let fm = base
-                                .cloned()
-                                .unwrap_or_else(|| date.clone())
-                                .set_num_format("yyyy-mm-dd");
-                            ws.write_number_with_format(r, col, serial, &fm)
-                        }
-                        (None, Some(fm)) => ws.write_string_with_format(r, col, s, fm),
-                        (None, None) => ws.write_string(r, col, s),
+                Data::String(s) => ws.write_string_with_format(r, col, s, fm),
+                Data::Float(x) => ws.write_number_with_format(r, col, *x, fm),
+                Data::Int(x) => ws.write_number_with_format(r, col, *x as f64, fm),
+                Data::Bool(b) => ws.write_boolean_with_format(r, col, *b, fm),
+                Data::Error(e) => ws.write_string_with_format(r, col, e.to_string(), fm),
+                Data::DateTime(t) => ws.write_number_with_format(
+                    r,
+                    col,
+                    t.as_f64(),
+                    &fm.clone().set_num_format("yyyy-mm-dd"),
+                ),
+                Data::DateTimeIso(s) | Data::DurationIso(s) => match super::workbook::iso_date(s) {
+                    Some(d) => {
+                        let epoch =
+                            chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+                        let serial = (d - epoch).num_days() as f64;
+                        ws.write_number_with_format(
+                            r,
+                            col,
+                            serial,
+                            &fm.clone().set_num_format("yyyy-mm-dd"),
+                        )
                     }
-                }
-                Data::Error(e) => match base {
-                    Some(fm) => ws.write_string_with_format(r, col, e.to_string(), fm),
-                    None => ws.write_string(r, col, e.to_string()),
+                    None => ws.write_string_with_format(r, col, s, fm),
                 },
                 Data::Empty => continue,
             }

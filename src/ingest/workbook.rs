@@ -16,7 +16,8 @@
 
 use super::bid_file::check_bid;
 use super::workbook_template::{
-    CONSORTIUM, COSTS, FINANCING, HARDWARE, MILESTONES, PROPOSAL, SHEETS, SITES,
+    CAPEX, CONSORTIUM, COSTS, FINANCING, GUARANTEES, HARDWARE, KINDS, MILESTONES, OPEX, PROPOSAL,
+    ROLES, SHEETS, SITES,
 };
 use super::{Problems, display_name};
 use crate::countries::countries;
@@ -29,6 +30,7 @@ use crate::model::{
 use calamine::{Data, DataRef, Reader};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -106,6 +108,8 @@ pub struct WorkbookRead {
     pub bid: Option<Bid>,
     pub other_accelerators: Vec<DeclaredAccelerator>,
     pub findings: Vec<Finding>,
+    /// SHA-256 of the file's bytes (empty when the file was too large to be read).
+    pub sha256: String,
 }
 
 impl WorkbookRead {
@@ -188,14 +192,15 @@ pub fn read_bytes(
             Some(size(bytes.len() as u64)),
         );
     }
-    let format = match sniff(bytes, limits) {
-        Ok(f) => f,
-        Err((rule, found)) => return fatal(file, "unknown", rule, found),
+    let mut read = match sniff(bytes, limits) {
+        Err((rule, found)) => fatal(file, "unknown", rule, found),
+        Ok(format) => match load(bytes, format, limits) {
+            Ok(book) => parse(file, format, &book, known, call),
+            Err((rule, found)) => fatal(file, format, rule, found),
+        },
     };
-    match load(bytes, format, limits) {
-        Ok(book) => parse(file, format, &book, known, call),
-        Err((rule, found)) => fatal(file, format, rule, found),
-    }
+    read.sha256 = hex::encode(Sha256::digest(bytes));
+    read
 }
 
 fn fatal(file: &str, format: &str, rule: impl Into<String>, found: Option<String>) -> WorkbookRead {
@@ -214,6 +219,7 @@ fn fatal(file: &str, format: &str, rule: impl Into<String>, found: Option<String
             rule: rule.into(),
             found,
         }],
+        sha256: String::new(),
     }
 }
 
@@ -403,21 +409,10 @@ fn data_value(d: &Data) -> Value {
 
 fn data_ref_value(d: &DataRef<'_>) -> Value {
     match d {
-        DataRef::Empty => Value::Empty,
-        DataRef::String(s) => text(s),
+        // Strings by reference (the common case); the rest as calamine's owned values.
         DataRef::SharedString(s) => text(s),
-        DataRef::Float(f) => Value::Number(*f),
-        DataRef::Int(i) => Value::Number(*i as f64),
-        DataRef::Bool(b) => Value::Bool(*b),
-        DataRef::DateTime(t) => t
-            .as_datetime()
-            .map(|d| Value::Date(d.date()))
-            .unwrap_or(Value::Number(t.as_f64())),
-        DataRef::DateTimeIso(s) => iso_date(s)
-            .map(Value::Date)
-            .unwrap_or_else(|| Value::Text(s.clone())),
-        DataRef::DurationIso(s) => Value::Text(s.clone()),
-        DataRef::Error(e) => Value::Error(e.to_string()),
+        DataRef::String(s) => text(s),
+        other => data_value(&Data::from(other.clone())),
     }
 }
 
@@ -863,17 +858,6 @@ fn parse_number_text(s: &str) -> Option<f64> {
     cleaned.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
-const KINDS: [&str; 6] = [
-    "large_enterprise",
-    "sme",
-    "research",
-    "public_body",
-    "investor",
-    "hpc_centre",
-];
-const ROLES: [&str; 4] = ["coordinator", "hosting_entity", "partner", "investor"];
-const GUARANTEES: [&str; 3] = ["none", "pari_passu", "first_loss"];
-
 /// A list sheet located in the workbook: its header row and each header's column.
 struct Table<'a> {
     sheet: &'a SheetData,
@@ -899,17 +883,16 @@ impl Table<'_> {
     }
 
     /// Data rows: those after the header with a value in a column the reader reads.
-    fn rows(&self) -> Vec<u32> {
-        let cols: Vec<u32> = self.columns.values().copied().collect();
+    fn rows(&self) -> impl Iterator<Item = u32> + '_ {
         self.sheet
             .rows
             .range(self.header_row + 1..)
             .filter(|(_, cells)| {
-                cols.iter()
+                self.columns
+                    .values()
                     .any(|c| !matches!(cells.get(*c as usize), None | Some(Value::Empty)))
             })
             .map(|(r, _)| *r)
-            .collect()
     }
 }
 
@@ -1356,11 +1339,11 @@ fn parse(
 
     // Capex and opex.
     if let Some(t) = p.table("Capex", &COSTS, &["year", "category", "amount_eur"]) {
-        bid.capex = cost_lines::<CapexCategory>(&mut p.f, &t, &CAPEX_NAMES);
+        bid.capex = cost_lines::<CapexCategory>(&mut p.f, &t, &CAPEX);
         places.put_first("capex", "amount_eur", &t, "amount_eur");
     }
     if let Some(t) = p.table("Opex", &COSTS, &["year", "category", "amount_eur"]) {
-        bid.opex = cost_lines::<OpexCategory>(&mut p.f, &t, &OPEX_NAMES);
+        bid.opex = cost_lines::<OpexCategory>(&mut p.f, &t, &OPEX);
     }
 
     // Financing.
@@ -1520,6 +1503,7 @@ fn parse(
         bid: Some(bid),
         other_accelerators: others,
         findings: p.f.list,
+        sha256: String::new(),
     }
 }
 
@@ -1597,34 +1581,12 @@ fn other(c: &mut Cells<'_>, t: &Table<'_>, row: u32) -> Option<DeclaredAccelerat
     })
 }
 
-const CAPEX_NAMES: [&str; 9] = [
-    "land_and_building",
-    "power_and_cooling",
-    "grid_connection",
-    "it_hardware",
-    "network",
-    "storage",
-    "software",
-    "contingency",
-    "other",
-];
-const OPEX_NAMES: [&str; 7] = [
-    "electricity",
-    "staff",
-    "maintenance",
-    "insurance",
-    "connectivity",
-    "software",
-    "other",
-];
-
 fn cost_lines<C: serde::de::DeserializeOwned + Copy>(
     f: &mut Findings,
     t: &Table<'_>,
     names: &[&str],
 ) -> Vec<CostLine<C>> {
-    let rows = t.rows();
-    let mut out = Vec::with_capacity(rows.len());
+    let mut out = Vec::new();
     // The categories decoded once, not per line.
     let known: HashMap<&str, C> = names
         .iter()
@@ -1635,7 +1597,7 @@ fn cost_lines<C: serde::de::DeserializeOwned + Copy>(
         })
         .collect();
     let mut c = Cells { f };
-    for row in rows {
+    for row in t.rows() {
         let year = c.whole(
             &t.at(row, "year"),
             t.value(row, "year"),
@@ -1683,7 +1645,7 @@ impl Places {
     }
 
     fn put_first(&mut self, table: &str, field: &str, t: &Table<'_>, column: &'static str) {
-        let row = t.rows().first().copied().unwrap_or(t.header_row + 1);
+        let row = t.rows().next().unwrap_or(t.header_row + 1);
         self.put(table, field, &t.at(row, column));
     }
 

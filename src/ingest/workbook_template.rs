@@ -81,7 +81,7 @@ pub const PROPOSAL: [&str; 7] = [
     "requested_member_state_eur",
 ];
 
-const KINDS: [&str; 6] = [
+pub(crate) const KINDS: [&str; 6] = [
     "large_enterprise",
     "sme",
     "research",
@@ -89,8 +89,8 @@ const KINDS: [&str; 6] = [
     "investor",
     "hpc_centre",
 ];
-const ROLES: [&str; 4] = ["coordinator", "hosting_entity", "partner", "investor"];
-const CAPEX: [&str; 9] = [
+pub(crate) const ROLES: [&str; 4] = ["coordinator", "hosting_entity", "partner", "investor"];
+pub(crate) const CAPEX: [&str; 9] = [
     "land_and_building",
     "power_and_cooling",
     "grid_connection",
@@ -101,7 +101,7 @@ const CAPEX: [&str; 9] = [
     "contingency",
     "other",
 ];
-const OPEX: [&str; 7] = [
+pub(crate) const OPEX: [&str; 7] = [
     "electricity",
     "staff",
     "maintenance",
@@ -110,7 +110,7 @@ const OPEX: [&str; 7] = [
     "software",
     "other",
 ];
-const GUARANTEES: [&str; 3] = ["none", "pari_passu", "first_loss"];
+pub(crate) const GUARANTEES: [&str; 3] = ["none", "pari_passu", "first_loss"];
 
 fn xlsx(e: XlsxError) -> Error {
     Error::Internal(format!("applicant workbook: {e}"))
