@@ -201,3 +201,31 @@ test("an ESR is previewed in the real app from the real PDF, drawn by the bundle
   writeFileSync(join(uiDir, "test-results", "app-report-preview.png"), Buffer.from(png, "base64"));
   await click(await find("[data-testid=report-close]"));
 });
+
+test("the import screen opens in the real app, and its commands read and import a real workbook", async () => {
+  await click(await find("[data-testid=nav-import]"));
+  const select = await find("[data-testid=import-call] option");
+  assert.match(await text(select), /INVESTAI-AIGF-2026|EUROHPC/);
+  assert.match(await text(await find("h1")), /Import an applicant workbook/);
+  const png = await wd("GET", s("/screenshot"));
+  writeFileSync(join(uiDir, "test-results", "app-import.png"), Buffer.from(png, "base64"));
+  // The native file dialog cannot be driven here: the screen's commands are called through
+  // the app's own IPC, in WebKit, on a real broken workbook and on a real good one.
+  const samples = join(uiDir, "..", "sample-data", "workbooks");
+  const invoke = (cmd, args) =>
+    wd("POST", s("/execute/async"), {
+      script: `const [cmd, args, done] = arguments;
+        window.__TAURI_INTERNALS__.invoke(cmd, args).then((r) => done({ ok: r }), (e) => done({ err: e }));`,
+      args: [cmd, args],
+    });
+  const broken = await invoke("workbook_check", { path: join(samples, "broken", "wrong-types.xlsx"), call: "INVESTAI-AIGF-2026" });
+  assert.equal(broken.ok.ready, false);
+  assert.deepEqual(broken.ok.findings.map((f) => `${f.sheet}!${f.cell}`), ["Site & Energy!E2", "Hardware!C2", "Capex!D3"]);
+  const refused = await invoke("workbook_import", { path: join(samples, "broken", "wrong-types.xlsx"), call: "INVESTAI-AIGF-2026", submit: false });
+  assert.equal(refused.err.code, "Validation");
+  assert.equal(refused.err.problems.length, 3);
+  const same = await invoke("workbook_import", { path: join(samples, "THAMES-GF.xlsx"), call: "INVESTAI-AIGF-2026", submit: false });
+  assert.equal(same.ok.unchanged, true, "the sample workbook is the stored bid");
+  const versions = await invoke("bid_versions", { call: "INVESTAI-AIGF-2026", acronym: "THAMES-GF" });
+  assert.equal(versions.ok.length, 1);
+});
