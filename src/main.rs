@@ -4,15 +4,12 @@
 //! database), 2 usage error, 3 internal error. With `--json`, stdout holds exactly one
 //! JSON document: the result, or `{"error": {code, message, problems}}`.
 
-mod cli_bid;
-mod cli_eval;
-mod cli_model;
-mod cli_report;
+mod cli;
 
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use gigafund::app::{self, BidRow, ProgrammeSummary};
-use gigafund::model::{Actor, Call};
+use gigafund::model::Actor;
 use gigafund::store::Store;
 use gigafund::{Error, Result};
 use serde::Serialize;
@@ -56,7 +53,7 @@ enum Command {
     },
     /// Calls for proposals.
     #[command(subcommand)]
-    Call(CallCommand),
+    Call(cli::call::CallCommand),
     /// Bids of the calls.
     #[command(subcommand)]
     Bid(BidCommand),
@@ -69,19 +66,21 @@ enum Command {
     /// The finance model (FINANCE.md): cash flows, debt, guarantees, Monte Carlo, goal
     /// seek, sensitivity and saved scenarios.
     #[command(subcommand)]
-    Model(cli_model::ModelCommand),
+    Model(cli::model::ModelCommand),
     /// Evaluation of a call: roster, conflicts of interest, assignment, scores, consensus,
     /// calibration and offline evaluator packages (EVALUATION.md).
     #[command(subcommand)]
-    Eval(cli_eval::EvalCommand),
+    Eval(cli::eval::EvalCommand),
     /// The ranking of a call: thresholds, weighted totals, ties with their trace, main
     /// list within the budget, reserve list, rejected bids with their reason.
-    Rank(cli_eval::RankArgs),
+    Rank(cli::eval::RankArgs),
     /// PDF reports (A4, English or French), and their verification against the database.
     #[command(subcommand)]
-    Report(cli_report::ReportCommand),
+    Report(cli::report::ReportCommand),
     /// Check the database file (PRAGMA integrity_check) and the audit log's hash chain.
     Verify,
+    /// The audit log, newest first, filtered by call, bid, evaluator, kind of change and date.
+    Audit(cli::audit::AuditArgs),
 }
 
 #[derive(Subcommand)]
@@ -159,22 +158,6 @@ struct DemoArgs {
 }
 
 #[derive(Subcommand)]
-enum CallCommand {
-    /// Import a call template (TOML, as in templates/calls/).
-    Import {
-        /// The call template file.
-        file: PathBuf,
-    },
-    /// List the calls with their budgets and bids.
-    List,
-    /// Show one call: settings, criteria and eligibility rules.
-    Show {
-        /// The call's code, e.g. INVESTAI-AIGF-2026.
-        code: String,
-    },
-}
-
-#[derive(Subcommand)]
 enum BidCommand {
     /// List bids, with eligibility.
     List {
@@ -189,7 +172,7 @@ enum BidCommand {
     },
     /// Check an applicant workbook against a call: every problem with its sheet and cell,
     /// the eligibility rules and completeness. Exit 0 when ready, 1 otherwise.
-    Check(cli_bid::CheckArgs),
+    Check(cli::bid::CheckArgs),
     /// Import an applicant workbook as a new version of its bid (nothing is stored when
     /// it has an error; earlier versions are kept).
     Import {
@@ -218,6 +201,10 @@ enum BidCommand {
     },
     /// Verify a submission package's checksums and import its bid as submitted.
     ImportPackage { file: PathBuf },
+    /// Take in many submissions at once: submission packages (.zip) and applicant
+    /// workbooks, as files or folders. Each file is imported on its own; a refused file
+    /// stores nothing and is listed with every problem. Exit 1 if any file was refused.
+    Intake(cli::bid::IntakeArgs),
     /// The stored versions of a bid.
     Versions {
         acronym: String,
@@ -312,23 +299,7 @@ fn run(cli: Cli) -> Result<bool> {
                 print_summary(out, &summary, &path)
             })
         }
-        Command::Call(CallCommand::Import { file }) => {
-            let mut store = open(&cli)?;
-            let call = app::import_call(&mut store, &actor(), file)?;
-            output(cli.json, &call, |out| {
-                writeln!(out, "Imported call {} — {}", call.code, call.title)
-            })
-        }
-        Command::Call(CallCommand::List) => {
-            let store = open(&cli)?;
-            let summary = app::summary(&store)?;
-            output(cli.json, &summary.calls, |out| print_calls(out, &summary))
-        }
-        Command::Call(CallCommand::Show { code }) => {
-            let store = open(&cli)?;
-            let call = app::call(&store, code)?;
-            output(cli.json, &call, |out| print_call(out, &call))
-        }
+        Command::Call(c) => cli::call::run(&cli, c),
         Command::Bid(BidCommand::List { call }) => {
             let store = open(&cli)?;
             let rows = app::bid_rows(&store, call.as_deref())?;
@@ -339,12 +310,12 @@ fn run(cli: Cli) -> Result<bool> {
             let detail = app::bid_detail(&store, *id)?;
             output(cli.json, &detail, |out| print_bid(out, &detail))
         }
-        Command::Bid(BidCommand::Check(args)) => cli_bid::check(&cli, args),
+        Command::Bid(BidCommand::Check(args)) => cli::bid::check(&cli, args),
         Command::Bid(BidCommand::Import { file, call, submit }) => {
-            cli_bid::import(&cli, file, call, *submit)
+            cli::bid::import(&cli, file, call, *submit)
         }
         Command::Bid(BidCommand::Package { file, call, out }) => {
-            cli_bid::package(&cli, file, call, out)
+            cli::bid::package(&cli, file, call, out)
         }
         Command::Bid(BidCommand::Workbook { id, out }) => {
             let store = open(&cli)?;
@@ -356,16 +327,17 @@ fn run(cli: Cli) -> Result<bool> {
                 writeln!(o, "Wrote {} ({} bytes)", out.display(), bytes.len())
             })
         }
-        Command::Bid(BidCommand::ImportPackage { file }) => cli_bid::import_package(&cli, file),
+        Command::Bid(BidCommand::ImportPackage { file }) => cli::bid::import_package(&cli, file),
+        Command::Bid(BidCommand::Intake(args)) => cli::bid::intake(&cli, args),
         Command::Bid(BidCommand::Versions { acronym, call }) => {
-            cli_bid::versions(&cli, acronym, call)
+            cli::bid::versions(&cli, acronym, call)
         }
         Command::Bid(BidCommand::Diff {
             acronym,
             call,
             from,
             to,
-        }) => cli_bid::diff(&cli, acronym, call, *from, *to),
+        }) => cli::bid::diff(&cli, acronym, call, *from, *to),
         Command::Bench(BenchCommand::Import { files }) => {
             let mut store = open(&cli)?;
             let report = app::import_benchmark_files(&mut store, &actor(), files)?;
@@ -534,10 +506,10 @@ fn run(cli: Cli) -> Result<bool> {
                 writeln!(out, "\nFigures {}.", gigafund::compute::LABEL)
             })
         }
-        Command::Model(cmd) => cli_model::run(&cli, cmd),
-        Command::Eval(cmd) => cli_eval::run(&cli, cmd),
-        Command::Rank(args) => cli_eval::rank(&cli, args),
-        Command::Report(cmd) => cli_report::run(&cli, cmd),
+        Command::Model(cmd) => cli::model::run(&cli, cmd),
+        Command::Eval(cmd) => cli::eval::run(&cli, cmd),
+        Command::Rank(args) => cli::eval::rank(&cli, args),
+        Command::Report(cmd) => cli::report::run(&cli, cmd),
         Command::Template { call, out } => {
             let store = open(&cli)?;
             let bytes = app::applicant_template(&store, call)?;
@@ -548,6 +520,7 @@ fn run(cli: Cli) -> Result<bool> {
                 writeln!(o, "Wrote {} ({} bytes)", out.display(), bytes.len())
             })
         }
+        Command::Audit(args) => cli::audit::run(&cli, args),
         Command::Verify => {
             let store = open(&cli)?;
             let report = app::verify(&store)?;
@@ -691,76 +664,7 @@ fn print_summary(
         s.evaluators,
         s.declared_conflicts
     )?;
-    print_calls(out, s)
-}
-
-fn print_calls(out: &mut dyn Write, s: &ProgrammeSummary) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{:<22} {:<20} {:>12} {:>5} {:>9} {:>14} {:>10}",
-        "CALL", "KIND", "BUDGET", "BIDS", "ELIGIBLE", "REQUESTED EU", "vs BUDGET"
-    )?;
-    for c in &s.calls {
-        let ratio = if c.budget.cents() > 0 {
-            c.requested_eu.as_euros_f64() / c.budget.as_euros_f64()
-        } else {
-            0.0
-        };
-        writeln!(
-            out,
-            "{:<22} {:<20} {:>12} {:>5} {:>9} {:>14} {:>9.0}%",
-            c.code,
-            name(&c.kind),
-            millions(c.budget),
-            c.bids,
-            c.eligible_bids,
-            millions(c.requested_eu),
-            ratio * 100.0
-        )?;
-    }
-    writeln!(
-        out,
-        "\nTotal budget {}; requested EU contribution {}",
-        millions(s.budget_total),
-        millions(s.requested_eu_total)
-    )
-}
-
-fn print_call(out: &mut dyn Write, c: &Call) -> std::io::Result<()> {
-    writeln!(out, "{} — {}", c.code, c.title)?;
-    writeln!(
-        out,
-        "{} · {} · budget {} · open {} to {}",
-        c.programme,
-        name(&c.kind),
-        c.budget,
-        c.opens,
-        c.deadline
-    )?;
-    let s = &c.settings;
-    writeln!(
-        out,
-        "Scores {}–{} in steps of {}; ≥{} evaluators per bid; overall threshold {}; budget line: {}",
-        s.scale_min,
-        s.scale_max,
-        s.step,
-        s.min_evaluators_per_bid,
-        s.overall_threshold,
-        name(&s.budget_line)
-    )?;
-    writeln!(out, "\nCriteria:")?;
-    for k in &c.criteria {
-        writeln!(
-            out,
-            "  {:<15} weight {:<4} threshold {:<4} {}",
-            k.code, k.weight, k.threshold, k.name
-        )?;
-    }
-    writeln!(out, "\nEligibility rules:")?;
-    for r in &c.eligibility {
-        writeln!(out, "  {:<12} {}", r.code, r.description)?;
-    }
-    Ok(())
+    cli::call::print_calls(out, s)
 }
 
 fn print_bids(out: &mut dyn Write, rows: &[BidRow]) -> std::io::Result<()> {

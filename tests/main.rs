@@ -6,6 +6,7 @@ mod compute;
 mod evaluation;
 mod finance;
 mod ingest;
+mod office;
 mod report;
 mod store;
 mod workbook;

@@ -226,3 +226,169 @@ pub fn panel_decision(
         )
     })
 }
+
+/// An evaluator of the roster with their key's fingerprint, once registered.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct RosterRow {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub evaluator: Evaluator,
+    pub fingerprint: Option<String>,
+}
+
+pub fn roster(store: &Store) -> Result<Vec<RosterRow>> {
+    store::evaluation::evaluators(store.conn())?
+        .into_iter()
+        .map(|e| {
+            let fingerprint = match &e.public_key {
+                Some(k) => Some(evaluation::package::fingerprint(k)?),
+                None => None,
+            };
+            Ok(RosterRow {
+                evaluator: e,
+                fingerprint,
+            })
+        })
+        .collect()
+}
+
+/// Registers an expert's public key given as its text (pasted) or as the file they sent.
+pub fn register_key(
+    store: &mut Store,
+    actor: &Actor,
+    evaluator_key: &str,
+    key: KeySource<'_>,
+) -> Result<RosterRow> {
+    let public = match key {
+        KeySource::Text(t) => t.trim().to_string(),
+        KeySource::File(p) => {
+            let k = evaluation::package::read_public_key(p)?;
+            let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
+            if let Some(email) = &k.email
+                && !email.eq_ignore_ascii_case(&e.email)
+            {
+                return Err(Error::invalid(
+                    Location::file(crate::ingest::display_name(p)).with_field("email"),
+                    format!("this key file is {email}'s, not {}'s", e.email),
+                    Some(email.clone()),
+                ));
+            }
+            k.public_key
+        }
+    };
+    let e = evaluation::package::register_key(store, actor, evaluator_key, &public)?;
+    Ok(RosterRow {
+        fingerprint: Some(evaluation::package::fingerprint(&public)?),
+        evaluator: e,
+    })
+}
+
+/// Where a public key comes from.
+#[derive(Debug)]
+pub enum KeySource<'a> {
+    Text(&'a str),
+    File(&'a Path),
+}
+
+/// A package the office exported, as the office's list shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct PackageSummary {
+    pub package_id: String,
+    pub evaluator_id: i64,
+    pub evaluator: String,
+    pub email: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_by: String,
+    pub bids: Vec<String>,
+    pub returned_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub fn packages(store: &Store, call_code: &str) -> Result<Vec<PackageSummary>> {
+    let call = store::calls::by_code(store.conn(), call_code)?;
+    let heads: std::collections::HashMap<i64, String> =
+        store::evaluation::call_bid_heads(store.conn(), call.id)?
+            .into_iter()
+            .map(|(id, acronym, _)| (id, acronym))
+            .collect();
+    let evaluators: std::collections::HashMap<i64, Evaluator> =
+        store::evaluation::evaluators(store.conn())?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+    Ok(store::evaluation::call_packages(store.conn(), call.id)?
+        .into_iter()
+        .map(|p| {
+            let e = evaluators.get(&p.evaluator_id);
+            PackageSummary {
+                package_id: p.id,
+                evaluator_id: p.evaluator_id,
+                evaluator: e.map(|e| e.name.clone()).unwrap_or_default(),
+                email: e.map(|e| e.email.clone()).unwrap_or_default(),
+                created_at: p.created_at,
+                created_by: p.created_by,
+                bids: p
+                    .bids
+                    .iter()
+                    .filter_map(|b| heads.get(b).cloned())
+                    .collect(),
+                returned_at: p.returned_at,
+            }
+        })
+        .collect())
+}
+
+/// A score edited at the office and in a return, with the names a person reads.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ScoreConflictRow {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub conflict: store::evaluation::ScoreConflict,
+    pub acronym: String,
+    pub evaluator: String,
+    pub criterion_name: String,
+}
+
+/// The call's score conflicts, unresolved first.
+pub fn score_conflicts(store: &Store, call_code: &str) -> Result<Vec<ScoreConflictRow>> {
+    let call = store::calls::by_code(store.conn(), call_code)?;
+    let heads: std::collections::HashMap<i64, String> =
+        store::evaluation::call_bid_heads(store.conn(), call.id)?
+            .into_iter()
+            .map(|(id, acronym, _)| (id, acronym))
+            .collect();
+    let names: std::collections::HashMap<i64, String> =
+        store::evaluation::evaluators(store.conn())?
+            .into_iter()
+            .map(|e| (e.id, e.name))
+            .collect();
+    let mut rows: Vec<ScoreConflictRow> =
+        store::evaluation::score_conflicts(store.conn(), call.id)?
+            .into_iter()
+            .map(|c| ScoreConflictRow {
+                acronym: heads.get(&c.bid_id).cloned().unwrap_or_default(),
+                evaluator: names.get(&c.evaluator_id).cloned().unwrap_or_default(),
+                criterion_name: call
+                    .criteria
+                    .iter()
+                    .find(|k| k.code == c.criterion)
+                    .map(|k| k.name.clone())
+                    .unwrap_or_else(|| c.criterion.clone()),
+                conflict: c,
+            })
+            .collect();
+    rows.sort_by_key(|r| (r.conflict.resolution.is_some(), r.conflict.id));
+    Ok(rows)
+}
+
+/// The organisations of a call's consortia (a conflict may be declared against one).
+pub fn organisations(store: &Store, call_code: &str) -> Result<Vec<crate::model::Organisation>> {
+    let data = CallData::load(store.conn(), call_code)?;
+    let mut out: Vec<crate::model::Organisation> = Vec::new();
+    for m in data.bids.iter().flat_map(|b| b.consortium.members.iter()) {
+        if !out.iter().any(|o| o.id == m.organisation.id) {
+            out.push(m.organisation.clone());
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}

@@ -2,8 +2,11 @@
 //! commands (`src-tauri/`) are thin wrappers over these functions.
 
 pub mod applicant;
+pub mod audit;
+pub mod calls;
 pub mod evaluation;
 pub mod finance;
+pub mod intake;
 pub mod reports;
 
 use crate::compute::{

@@ -304,13 +304,11 @@ pub fn manual(
                 .into_iter()
                 .filter(|o| o.role == AssignmentRole::Rapporteur)
             {
-                store::evaluation::delete_assignment(tx, &old)?;
-                store::evaluation::insert_assignment(
+                store::evaluation::set_assignment_role(
                     tx,
-                    &Assignment {
-                        role: AssignmentRole::Expert,
-                        ..old
-                    },
+                    bid.id,
+                    old.evaluator_id,
+                    AssignmentRole::Expert,
                 )?;
             }
         }
@@ -377,4 +375,274 @@ pub fn list(
         });
     }
     Ok(out)
+}
+
+/// Removes one expert from a bid's panel by hand; refused once they have scored it (the
+/// scores and their history stay with the assignment).
+pub fn remove(
+    store: &mut Store,
+    actor: &Actor,
+    call_code: &str,
+    bid_key: &str,
+    evaluator_key: &str,
+) -> Result<()> {
+    let bid_id = super::bid_id(store.conn(), call_code, bid_key)?;
+    let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
+    store.write(actor, |tx| {
+        let a = store::evaluation::bid_assignments(tx.conn(), bid_id)?
+            .into_iter()
+            .find(|a| a.evaluator_id == e.id)
+            .ok_or_else(|| Error::NotFound {
+                kind: "assignment",
+                key: format!("{} on {bid_key}", e.email),
+            })?;
+        if store::evaluation::bid_scores(tx.conn(), bid_id)?
+            .iter()
+            .any(|s| s.evaluator_id == e.id)
+        {
+            return Err(Error::Invalid(vec![Problem {
+                location: Location::default()
+                    .with_sheet(bid_key.to_string())
+                    .with_field(e.email.clone()),
+                rule: format!(
+                    "{} has already scored {bid_key}: an expert who has scored stays on the panel",
+                    e.name
+                ),
+                found: None,
+            }]));
+        }
+        store::evaluation::delete_assignment(tx, &a)
+    })
+}
+
+/// Makes one expert of a bid's panel its rapporteur (the previous rapporteur stays on the
+/// panel as an expert).
+pub fn make_rapporteur(
+    store: &mut Store,
+    actor: &Actor,
+    call_code: &str,
+    bid_key: &str,
+    evaluator_key: &str,
+) -> Result<()> {
+    let bid_id = super::bid_id(store.conn(), call_code, bid_key)?;
+    let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
+    store.write(actor, |tx| {
+        let panel = store::evaluation::bid_assignments(tx.conn(), bid_id)?;
+        let Some(me) = panel.iter().find(|a| a.evaluator_id == e.id).cloned() else {
+            return Err(Error::NotFound {
+                kind: "assignment",
+                key: format!("{} on {bid_key}", e.email),
+            });
+        };
+        if me.role == AssignmentRole::Rapporteur {
+            return Ok(());
+        }
+        for old in panel
+            .into_iter()
+            .filter(|a| a.role == AssignmentRole::Rapporteur)
+        {
+            store::evaluation::set_assignment_role(
+                tx,
+                bid_id,
+                old.evaluator_id,
+                AssignmentRole::Expert,
+            )?;
+        }
+        store::evaluation::set_assignment_role(tx, bid_id, e.id, AssignmentRole::Rapporteur)
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct MatrixBid {
+    pub bid_id: i64,
+    pub acronym: String,
+    pub title: String,
+    /// Experts assigned out of the call's number per bid.
+    pub assigned: u32,
+    pub has_rapporteur: bool,
+    /// The expertise the bid's panel should cover (the call's, and the bid's scope).
+    pub wanted: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct MatrixExpert {
+    pub evaluator_id: i64,
+    pub name: String,
+    pub email: String,
+    pub organisation: String,
+    pub expertise: Vec<String>,
+    pub load: u32,
+    pub rapporteur: u32,
+    /// Their public key is registered: a package can be exported for them.
+    pub has_key: bool,
+}
+
+/// One filled cell of the matrix: an assignment, a conflict, or both (a conflict found
+/// after the assignment was made).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct MatrixCell {
+    /// Index into `bids`.
+    pub bid: u32,
+    /// Index into `experts`.
+    pub expert: u32,
+    pub role: Option<AssignmentRole>,
+    /// Criteria the expert has scored, and whether they have submitted.
+    pub scored: u32,
+    pub submitted: bool,
+    /// The wanted expertise this expert brings to the bid's panel.
+    pub matched: Vec<String>,
+    /// Why the pair must not be assigned, when it must not.
+    pub conflict: Option<String>,
+}
+
+/// Bids × experts of a call: who is assigned (and as what), who may not be (and why), each
+/// expert's load, and what the automatic assignment could not satisfy.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct AssignmentMatrix {
+    pub call: String,
+    pub experts_per_bid: u32,
+    pub max_load: u32,
+    pub criteria: u32,
+    pub bids: Vec<MatrixBid>,
+    pub experts: Vec<MatrixExpert>,
+    pub cells: Vec<MatrixCell>,
+    /// Assignments the automatic planner would still add.
+    pub pending: u32,
+    /// What the planner cannot satisfy, in sentences.
+    pub unmet: Vec<String>,
+    pub expertise_gaps: Vec<String>,
+}
+
+pub fn matrix(conn: &rusqlite::Connection, call_code: &str) -> Result<AssignmentMatrix> {
+    let data = CallData::load(conn, call_code)?;
+    let findings = conflicts::find(&data);
+    let p = plan(&data, &findings);
+    let scores = store::evaluation::call_scores(conn, data.call.id)?;
+    let submitted: HashSet<(i64, i64)> = store::evaluation::call_submissions(conn, data.call.id)?
+        .into_iter()
+        .collect();
+    let mut scored: HashMap<(i64, i64), u32> = HashMap::new();
+    for s in &scores {
+        *scored.entry((s.bid_id, s.evaluator_id)).or_default() += 1;
+    }
+    let mut bids: Vec<&crate::model::Bid> = data.bids.iter().collect();
+    bids.sort_by(|a, b| a.acronym.cmp(&b.acronym));
+    let bid_index: HashMap<i64, u32> = bids
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.id, i as u32))
+        .collect();
+    let mut experts: Vec<&crate::model::Evaluator> = data.evaluators.iter().collect();
+    experts.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let expert_index: HashMap<i64, u32> = experts
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id, i as u32))
+        .collect();
+    let wanted = |bid: &crate::model::Bid| -> Vec<String> {
+        let mut t = data.call.settings.expertise.clone();
+        for x in &bid.scope {
+            if !t.contains(x) {
+                t.push(x.clone());
+            }
+        }
+        t
+    };
+    let mut cells: BTreeMap<(u32, u32), MatrixCell> = BTreeMap::new();
+    let mut load: HashMap<i64, (u32, u32)> = HashMap::new();
+    let mut per_bid: HashMap<i64, (u32, bool)> = HashMap::new();
+    for a in &data.assignments {
+        let (Some(&bi), Some(&ei)) = (bid_index.get(&a.bid_id), expert_index.get(&a.evaluator_id))
+        else {
+            continue;
+        };
+        let l = load.entry(a.evaluator_id).or_default();
+        l.0 += 1;
+        let b = per_bid.entry(a.bid_id).or_default();
+        b.0 += 1;
+        if a.role == AssignmentRole::Rapporteur {
+            l.1 += 1;
+            b.1 = true;
+        }
+        let tags = wanted(bids[bi as usize]);
+        let matched = experts[ei as usize]
+            .expertise
+            .iter()
+            .filter(|t| tags.contains(t))
+            .cloned()
+            .collect();
+        cells.insert(
+            (bi, ei),
+            MatrixCell {
+                bid: bi,
+                expert: ei,
+                role: Some(a.role),
+                scored: scored
+                    .get(&(a.bid_id, a.evaluator_id))
+                    .copied()
+                    .unwrap_or(0),
+                submitted: submitted.contains(&(a.bid_id, a.evaluator_id)),
+                matched,
+                conflict: None,
+            },
+        );
+    }
+    for f in &findings {
+        let (Some(&bi), Some(&ei)) = (bid_index.get(&f.bid_id), expert_index.get(&f.evaluator_id))
+        else {
+            continue;
+        };
+        let cell = cells.entry((bi, ei)).or_insert_with(|| MatrixCell {
+            bid: bi,
+            expert: ei,
+            role: None,
+            scored: 0,
+            submitted: false,
+            matched: Vec::new(),
+            conflict: None,
+        });
+        if cell.conflict.is_none() {
+            cell.conflict = Some(f.reason.clone());
+        }
+    }
+    Ok(AssignmentMatrix {
+        call: data.call.code.clone(),
+        experts_per_bid: p.experts_per_bid,
+        max_load: p.max_load,
+        criteria: data.call.criteria.len() as u32,
+        bids: bids
+            .iter()
+            .map(|b| {
+                let (assigned, has_rapporteur) = per_bid.get(&b.id).copied().unwrap_or_default();
+                MatrixBid {
+                    bid_id: b.id,
+                    acronym: b.acronym.clone(),
+                    title: b.title.clone(),
+                    assigned,
+                    has_rapporteur,
+                    wanted: wanted(b),
+                }
+            })
+            .collect(),
+        experts: experts
+            .iter()
+            .map(|e| {
+                let (l, r) = load.get(&e.id).copied().unwrap_or_default();
+                MatrixExpert {
+                    evaluator_id: e.id,
+                    name: e.name.clone(),
+                    email: e.email.clone(),
+                    organisation: e.organisation.clone(),
+                    expertise: e.expertise.clone(),
+                    load: l,
+                    rapporteur: r,
+                    has_key: e.public_key.is_some(),
+                }
+            })
+            .collect(),
+        cells: cells.into_values().collect(),
+        pending: p.added.len() as u32,
+        unmet: p.unmet,
+        expertise_gaps: p.expertise_gaps,
+    })
 }

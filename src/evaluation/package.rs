@@ -278,6 +278,146 @@ pub fn parse_public_key(hex_key: &str) -> Result<VerifyingKey> {
     VerifyingKey::from_bytes(&bytes).map_err(|_| bad())
 }
 
+/// A short, readable fingerprint of a public key (the first 80 bits of its SHA-256, in
+/// groups of four hex digits) that the office and the expert read to each other to check
+/// the key came through unchanged.
+pub fn fingerprint(public_hex: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let key = parse_public_key(public_hex)?;
+    let digest = Sha256::digest(key.to_bytes());
+    let hex = hex::encode_upper(&digest[..10]);
+    Ok(hex
+        .as_bytes()
+        .chunks(4)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// What an expert sends the office: their public key, never the secret one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PublicKeyFile {
+    pub kind: String,
+    pub email: Option<String>,
+    pub public_key: String,
+}
+
+const PUBLIC_KEY_KIND: &str = "gigafund-evaluator-public-key";
+
+/// The public key file an expert saves to send to the office.
+pub fn public_key_file(email: Option<&str>, public_hex: &str) -> Result<String> {
+    parse_public_key(public_hex)?;
+    serde_json::to_string_pretty(&PublicKeyFile {
+        kind: PUBLIC_KEY_KIND.into(),
+        email: email.map(str::to_string),
+        public_key: public_hex.trim().to_lowercase(),
+    })
+    .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Reads a public key as an expert sent it: the public key file, or the key's 64 hex
+/// digits as text. A secret key file is refused (it must never leave the expert's machine).
+pub fn read_public_key(path: &Path) -> Result<PublicKeyFile> {
+    let file = crate::ingest::display_name(path);
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let bad = |rule: &str| Error::invalid(Location::file(file.clone()), rule.to_string(), None);
+    if meta.len() > 64 * 1024 {
+        return Err(bad("a public key file is a few hundred bytes"));
+    }
+    let text = crate::ingest::read_text(path)?;
+    if text.contains("secret_key") {
+        return Err(bad(
+            "this is a secret key file: it must stay with the expert; ask them for their public key file",
+        ));
+    }
+    if let Ok(k) = serde_json::from_str::<PublicKeyFile>(&text) {
+        if k.kind != PUBLIC_KEY_KIND {
+            return Err(bad("not a Gigafund public key file"));
+        }
+        parse_public_key(&k.public_key)?;
+        return Ok(k);
+    }
+    let hex_text = text.trim();
+    parse_public_key(hex_text).map_err(|_| {
+        bad("neither a Gigafund public key file nor a public key (64 hexadecimal characters)")
+    })?;
+    Ok(PublicKeyFile {
+        kind: PUBLIC_KEY_KIND.into(),
+        email: None,
+        public_key: hex_text.to_lowercase(),
+    })
+}
+
+/// What a package or return file says about itself before it is decrypted: enough to ask
+/// for the right passphrase. Nothing in it is trusted until decryption succeeds.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct FileHeader {
+    pub file: String,
+    /// `package` (from the office) or `return` (from an expert).
+    pub kind: String,
+    pub package_id: String,
+    pub call: String,
+    pub evaluator: String,
+}
+
+pub fn peek(path: &Path) -> Result<FileHeader> {
+    let file = crate::ingest::display_name(path);
+    let bad = |rule: &str| Error::invalid(Location::file(file.clone()), rule.to_string(), None);
+    let mut head = vec![0u8; 4096];
+    let n = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        f.read(&mut head).map_err(|e| Error::io(path, e))?
+    };
+    head.truncate(n);
+    let rest = head
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| bad("not a Gigafund evaluator package or return"))?;
+    let nl = rest
+        .iter()
+        .position(|b| *b == b'\n')
+        .ok_or_else(|| bad("the package header is damaged"))?;
+    let header: Header =
+        serde_json::from_slice(&rest[..nl]).map_err(|_| bad("the package header is damaged"))?;
+    Ok(FileHeader {
+        file,
+        kind: match header.kind {
+            Kind::Package => "package".into(),
+            Kind::Return => "return".into(),
+        },
+        package_id: header.package_id,
+        call: header.call,
+        evaluator: header.evaluator,
+    })
+}
+
+/// The file name a package (or its return) is given: call, evaluator and extension.
+pub fn file_name(call: &str, email: &str, is_return: bool) -> String {
+    let who: String = email
+        .split('@')
+        .next()
+        .unwrap_or(email)
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if is_return {
+        format!("{call}-{who}-return.{RETURN_EXTENSION}")
+    } else {
+        format!("{call}-{who}.{PACKAGE_EXTENSION}")
+    }
+}
+
+/// Extension of the office's evaluator packages (the app opens them on a double-click).
+pub const PACKAGE_EXTENSION: &str = "gfpackage";
+/// Extension of an expert's signed return.
+pub const RETURN_EXTENSION: &str = "gfreturn";
+
 /// Registers an evaluator's public key at the office (audited).
 pub fn register_key(
     store: &mut Store,

@@ -106,11 +106,19 @@ pub fn entry_hash(e: &AuditEntry) -> String {
 }
 
 pub fn entries(conn: &Connection) -> Result<Vec<AuditEntry>> {
-    let mut stmt = conn.prepare(
+    select(conn, "", &[])
+}
+
+fn select(
+    conn: &Connection,
+    clause: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(&format!(
         "SELECT seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash
-         FROM audit_log ORDER BY seq",
-    )?;
-    let rows = stmt.query_map([], |r| {
+         FROM audit_log {clause} ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map(args, |r| {
         let at: String = r.get(1)?;
         Ok(AuditEntry {
             seq: r.get(0)?,
@@ -138,10 +146,11 @@ pub fn entries(conn: &Connection) -> Result<Vec<AuditEntry>> {
 
 /// The history of one entity, oldest first.
 pub fn history(conn: &Connection, entity: &str, entity_id: &str) -> Result<Vec<AuditEntry>> {
-    Ok(entries(conn)?
-        .into_iter()
-        .filter(|e| e.entity == entity && e.entity_id == entity_id)
-        .collect())
+    select(
+        conn,
+        "WHERE entity = ?1 AND entity_id = ?2",
+        &[&entity, &entity_id],
+    )
 }
 
 /// The first entry whose chain does not hold.

@@ -1,10 +1,12 @@
 //! Calls with their criteria and eligibility rules.
 
-use super::{Tx, enum_from_text, enum_text, from_json, to_json};
+use super::{Tx, enum_from_text, enum_text, from_json, parse_ts, to_json, ts};
 use crate::error::{Error, Result};
 use crate::model::{Call, Criterion, EligibilityRule, EvaluationSettings};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use ts_rs::TS;
 
 /// Stores a new call; refuses a code already in use.
 pub fn insert(tx: &mut Tx<'_>, call: &Call) -> Result<i64> {
@@ -47,6 +49,14 @@ pub fn insert(tx: &mut Tx<'_>, call: &Call) -> Result<i64> {
         ],
     )?;
     let id = tx.conn().last_insert_rowid();
+    insert_rules(tx, id, call)?;
+    let stored = Call { id, ..call.clone() };
+    tx.audit::<(), _>("call.import", "call", &call.code, None, Some(&stored))?;
+    record_version(tx, &stored, None)?;
+    Ok(id)
+}
+
+fn insert_rules(tx: &mut Tx<'_>, id: i64, call: &Call) -> Result<()> {
     for c in &call.criteria {
         tx.conn().execute(
             "INSERT INTO criteria (call_id, code, name, description, weight, threshold, position)
@@ -69,9 +79,122 @@ pub fn insert(tx: &mut Tx<'_>, call: &Call) -> Result<i64> {
             params![id, i as i64, r.code, r.description, to_json(&r.check)?],
         )?;
     }
-    let stored = Call { id, ..call.clone() };
-    tx.audit::<(), _>("call.import", "call", &call.code, None, Some(&stored))?;
-    Ok(id)
+    Ok(())
+}
+
+/// One version of a call's settings as it was set.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct CallVersion {
+    pub version: u32,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// Why it was changed; required once scoring has started and the change moves scores
+    /// or the ranking.
+    pub reason: Option<String>,
+    pub call: Call,
+}
+
+fn record_version(tx: &mut Tx<'_>, call: &Call, reason: Option<&str>) -> Result<u32> {
+    let last: Option<u32> = tx.conn().query_row(
+        "SELECT max(version) FROM call_versions WHERE call_id = ?1",
+        [call.id],
+        |r| r.get(0),
+    )?;
+    let version = last.unwrap_or(0) + 1;
+    tx.conn().execute(
+        "INSERT INTO call_versions (call_id, version, at, actor, reason, call)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            call.id,
+            version,
+            ts(&tx.actor().at),
+            tx.actor().name,
+            reason,
+            to_json(call)?
+        ],
+    )?;
+    Ok(version)
+}
+
+/// Replaces a call's settings, criteria and eligibility rules with `after` (same id and
+/// code), as a new version with its audit entry. Returns the new version number.
+pub fn update(tx: &mut Tx<'_>, before: &Call, after: &Call, reason: Option<&str>) -> Result<u32> {
+    if before.id != after.id || before.code != after.code {
+        return Err(Error::Internal(
+            "a call keeps its id and code when its settings change".into(),
+        ));
+    }
+    let none_yet: i64 = tx.conn().query_row(
+        "SELECT count(*) FROM call_versions WHERE call_id = ?1",
+        [before.id],
+        |r| r.get(0),
+    )?;
+    if none_yet == 0 {
+        // A call stored before versions were kept: its current state becomes version 1.
+        record_version(tx, before, None)?;
+    }
+    let s = &after.settings;
+    tx.conn().execute(
+        "UPDATE calls SET kind = ?2, programme = ?3, title = ?4, budget_cents = ?5, opens = ?6,
+            deadline = ?7, scale_min = ?8, scale_max = ?9, step = ?10, min_evaluators = ?11,
+            overall_threshold = ?12, min_comment_chars = ?13, tie_break = ?14,
+            budget_line = ?15, expertise = ?16, max_extra_load = ?17
+         WHERE id = ?1",
+        params![
+            after.id,
+            enum_text(&after.kind)?,
+            after.programme,
+            after.title,
+            after.budget.cents(),
+            after.opens.to_string(),
+            after.deadline.to_string(),
+            s.scale_min,
+            s.scale_max,
+            s.step,
+            s.min_evaluators_per_bid,
+            s.overall_threshold,
+            s.min_comment_chars,
+            to_json(&s.tie_break)?,
+            enum_text(&s.budget_line)?,
+            to_json(&s.expertise)?,
+            s.max_extra_load,
+        ],
+    )?;
+    tx.conn()
+        .execute("DELETE FROM criteria WHERE call_id = ?1", [after.id])?;
+    tx.conn().execute(
+        "DELETE FROM eligibility_rules WHERE call_id = ?1",
+        [after.id],
+    )?;
+    insert_rules(tx, after.id, after)?;
+    tx.audit(
+        "call.update",
+        "call",
+        &after.code,
+        Some(before),
+        Some(after),
+    )?;
+    record_version(tx, after, reason)
+}
+
+/// Every recorded version of a call, oldest first.
+pub fn versions(conn: &Connection, call_id: i64) -> Result<Vec<CallVersion>> {
+    let mut stmt = conn.prepare(
+        "SELECT version, at, actor, reason, call FROM call_versions
+         WHERE call_id = ?1 ORDER BY version",
+    )?;
+    let rows = stmt
+        .query_map([call_id], |r| {
+            Ok(CallVersion {
+                version: r.get(0)?,
+                at: parse_ts(1, &r.get::<_, String>(1)?)?,
+                actor: r.get(2)?,
+                reason: r.get(3)?,
+                call: from_json(4, &r.get::<_, String>(4)?)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Call>> {

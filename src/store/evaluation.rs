@@ -4,7 +4,9 @@
 
 use super::{Tx, enum_from_text, enum_text, from_json, parse_ts, to_json, ts};
 use crate::error::{Error, Result};
-use crate::model::{Assignment, Conflict, ConsensusScore, CountryCode, Evaluator, Score};
+use crate::model::{
+    Assignment, AssignmentRole, Conflict, ConsensusScore, CountryCode, Evaluator, Score,
+};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -250,6 +252,37 @@ pub fn insert_assignment(tx: &mut Tx<'_>, a: &Assignment) -> Result<()> {
         format!("{}:{}", a.bid_id, a.evaluator_id),
         None,
         Some(a),
+    )
+}
+
+/// Changes an assignment's role in place (its scores stay attached to it).
+pub fn set_assignment_role(
+    tx: &mut Tx<'_>,
+    bid_id: i64,
+    evaluator_id: i64,
+    role: AssignmentRole,
+) -> Result<()> {
+    let before = bid_assignments(tx.conn(), bid_id)?
+        .into_iter()
+        .find(|a| a.evaluator_id == evaluator_id)
+        .ok_or_else(|| Error::NotFound {
+            kind: "assignment",
+            key: format!("{bid_id}:{evaluator_id}"),
+        })?;
+    tx.conn().execute(
+        "UPDATE assignments SET role = ?3 WHERE bid_id = ?1 AND evaluator_id = ?2",
+        params![bid_id, evaluator_id, enum_text(&role)?],
+    )?;
+    let after = Assignment {
+        role,
+        ..before.clone()
+    };
+    tx.audit(
+        "assignment.role",
+        "assignment",
+        format!("{bid_id}:{evaluator_id}"),
+        Some(&before),
+        Some(&after),
     )
 }
 
@@ -560,6 +593,17 @@ pub fn insert_package(tx: &mut Tx<'_>, p: &PackageRow) -> Result<()> {
         None,
         Some(&serde_json::json!({"evaluator_id": p.evaluator_id, "bids": p.bids})),
     )
+}
+
+/// The packages exported for a call, newest first.
+pub fn call_packages(conn: &Connection, call_id: i64) -> Result<Vec<PackageRow>> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM packages WHERE call_id = ?1 ORDER BY created_at DESC, id")?
+        .query_map([call_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.iter()
+        .filter_map(|id| package(conn, id).transpose())
+        .collect()
 }
 
 pub fn package(conn: &Connection, id: &str) -> Result<Option<PackageRow>> {

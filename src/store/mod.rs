@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_scenarios.sql"),
     include_str!("migrations/0005_evaluation_workflow.sql"),
     include_str!("migrations/0006_workbooks.sql"),
+    include_str!("migrations/0007_office.sql"),
 ];
 
 /// The schema version this build writes.

@@ -775,3 +775,165 @@ export type ManifestFile = { name: string, bytes: number, sha256: string, };
 export type Manifest = { format: string, call: string, acronym: string, title: string, created_at: string, created_by: string, files: Array<ManifestFile>, };
 
 export type PackageOutcome = { path: string, manifest: Manifest, warnings: Array<Finding>, };
+
+export type CallTemplate = { 
+/**
+ * The template's file name, e.g. `ai-factory-antenna.toml`.
+ */
+file: string, call: Call, };
+
+export type NewCall = { 
+/**
+ * File name of the template (see [`templates`]).
+ */
+template: string, code: string, title: string, opens: string, deadline: string, budget: Eur, };
+
+export type ValueKind = "text" | "number" | "money" | "date" | "list";
+
+export type CallChange = { 
+/**
+ * What changed, as a path the UI names: `title`, `budget`, `scale`,
+ * `criterion.weight`, `eligibility.value`, `tie_break` …
+ */
+field: string, 
+/**
+ * The criterion or eligibility rule it belongs to, when it does.
+ */
+item: string | null, kind: ValueKind, before: string, after: string, 
+/**
+ * Whether the change can move scores or the ranking (thresholds, weights, the scale,
+ * the budget, the tie-break order, eligibility).
+ */
+moves_ranking: boolean, };
+
+export type EditCheck = { changes: Array<CallChange>, 
+/**
+ * Some expert has scored a bid of the call.
+ */
+scoring_started: boolean, 
+/**
+ * Scoring has started and a change moves scores or the ranking: saving needs an
+ * explicit confirmation with the reason.
+ */
+needs_reason: boolean, };
+
+export type CallVersion = { version: number, at: string, actor: string, 
+/**
+ * Why it was changed; required once scoring has started and the change moves scores
+ * or the ranking.
+ */
+reason: string | null, call: Call, };
+
+export type IntakeKind = "package" | "workbook";
+
+export type Intake = { file: string, path: string, kind: IntakeKind, 
+/**
+ * What was stored (or that the file was identical to the stored version).
+ */
+imported: ImportOutcome | null, 
+/**
+ * Why it was refused: every problem with its file, sheet, cell and rule.
+ */
+problems: Array<Problem>, };
+
+export type RosterRow = { fingerprint: string | null, id: number, name: string, email: string, organisation: string, country: CountryCode, expertise: Array<string>, 
+/**
+ * The consortium organisation the evaluator works for, when there is one.
+ */
+organisation_id: number | null, parent_group: string | null, 
+/**
+ * The evaluator's ed25519 public key (hex) once registered: returns of offline
+ * packages are verified against it.
+ */
+public_key: string | null, };
+
+export type PackageSummary = { package_id: string, evaluator_id: number, evaluator: string, email: string, created_at: string, created_by: string, bids: Array<string>, returned_at: string | null, };
+
+export type ScoreConflictRow = { acronym: string, evaluator: string, criterion_name: string, id: number, package_id: string, bid_id: number, evaluator_id: number, criterion: string, office_score: number | null, office_comment: string | null, return_score: number, return_comment: string, detected_at: string, resolution: string | null, };
+
+export type FileHeader = { file: string, 
+/**
+ * `package` (from the office) or `return` (from an expert).
+ */
+kind: string, package_id: string, call: string, evaluator: string, };
+
+export type PublicKeyFile = { kind: string, email: string | null, public_key: string, };
+
+export type MatrixBid = { bid_id: number, acronym: string, title: string, 
+/**
+ * Experts assigned out of the call's number per bid.
+ */
+assigned: number, has_rapporteur: boolean, 
+/**
+ * The expertise the bid's panel should cover (the call's, and the bid's scope).
+ */
+wanted: Array<string>, };
+
+export type MatrixExpert = { evaluator_id: number, name: string, email: string, organisation: string, expertise: Array<string>, load: number, rapporteur: number, 
+/**
+ * Their public key is registered: a package can be exported for them.
+ */
+has_key: boolean, };
+
+export type MatrixCell = { 
+/**
+ * Index into `bids`.
+ */
+bid: number, 
+/**
+ * Index into `experts`.
+ */
+expert: number, role: AssignmentRole | null, 
+/**
+ * Criteria the expert has scored, and whether they have submitted.
+ */
+scored: number, submitted: boolean, 
+/**
+ * The wanted expertise this expert brings to the bid's panel.
+ */
+matched: Array<string>, 
+/**
+ * Why the pair must not be assigned, when it must not.
+ */
+conflict: string | null, };
+
+export type AssignmentMatrix = { call: string, experts_per_bid: number, max_load: number, criteria: number, bids: Array<MatrixBid>, experts: Array<MatrixExpert>, cells: Array<MatrixCell>, 
+/**
+ * Assignments the automatic planner would still add.
+ */
+pending: number, 
+/**
+ * What the planner cannot satisfy, in sentences.
+ */
+unmet: Array<string>, expertise_gaps: Array<string>, };
+
+export type AuditFilter = { 
+/**
+ * Entries about this call: the call itself, its bids, their scores, assignments,
+ * consensus and the call's packages.
+ */
+call: string | null, bid_id: number | null, evaluator_id: number | null, 
+/**
+ * A kind of change (`score.update`) or a family of them (`score`).
+ */
+action: string | null, 
+/**
+ * From this day (inclusive), in UTC.
+ */
+from: string | null, 
+/**
+ * To this day (inclusive), in UTC.
+ */
+to: string | null, };
+
+export type AuditRow = { seq: number, at: string, actor: string, action: string, entity: string, entity_id: string, bid_id: number | null, evaluator_id: number | null, 
+/**
+ * The value before and after the change (JSON), as recorded.
+ */
+before: string | null, after: string | null, };
+
+export type AuditPage = { 
+/**
+ * Entries matching the filter.
+ */
+total: number, offset: number, rows: Array<AuditRow>, };

@@ -1,6 +1,8 @@
 //! Tauri commands: each one locks the state and calls one `gigafund::app` function.
 //! Errors reach the UI as `{code, message, problems}` (`gigafund::error::ErrorPayload`).
 
+pub mod office;
+
 use gigafund::app::{
     self, BidDetail, BidRow, CallCompute, DatabaseInfo, ProgrammeSummary, VerifyReport,
 };

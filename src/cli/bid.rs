@@ -273,3 +273,69 @@ pub fn diff(
         print_changes(out, &changes)
     })
 }
+
+#[derive(clap::Args)]
+pub struct IntakeArgs {
+    /// Submission packages, workbooks, or folders holding them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The call workbooks are taken into (packages name their own call).
+    #[arg(long)]
+    pub call: Option<String>,
+    /// Take workbooks in as drafts instead of submissions.
+    #[arg(long)]
+    pub draft: bool,
+}
+
+pub fn intake(cli: &Cli, args: &IntakeArgs) -> Result<bool> {
+    use gigafund::app::intake;
+    let mut store = open(cli)?;
+    let mut files = Vec::new();
+    for p in &args.paths {
+        if p.is_dir() {
+            files.extend(intake::files_in(p)?.into_iter().map(PathBuf::from));
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut results = Vec::new();
+    for f in &files {
+        results.push(intake::intake(
+            &mut store,
+            &actor(),
+            f,
+            args.call.as_deref(),
+            !args.draft,
+        )?);
+    }
+    let refused = results.iter().filter(|r| r.imported.is_none()).count();
+    output(cli.json, &results, |out| {
+        for r in &results {
+            match &r.imported {
+                Some(o) if o.unchanged => writeln!(
+                    out,
+                    "{}: unchanged — {} version {} already holds it",
+                    r.file, o.acronym, o.version
+                )?,
+                Some(o) => writeln!(
+                    out,
+                    "{}: imported {} version {} ({:?})",
+                    r.file, o.acronym, o.version, o.status
+                )?,
+                None => {
+                    writeln!(out, "{}: refused, nothing stored", r.file)?;
+                    for p in &r.problems {
+                        writeln!(out, "  {p}")?;
+                    }
+                }
+            }
+        }
+        writeln!(
+            out,
+            "{} files: {} imported, {refused} refused",
+            results.len(),
+            results.len() - refused
+        )
+    })?;
+    Ok(refused == 0)
+}

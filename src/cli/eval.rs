@@ -51,6 +51,29 @@ pub enum EvalCommand {
         #[arg(long, requires = "bid")]
         rapporteur: bool,
     },
+    /// Remove an expert from a bid's panel (refused once they have scored it).
+    Unassign {
+        #[arg(long)]
+        call: String,
+        #[arg(long)]
+        bid: String,
+        #[arg(long)]
+        evaluator: String,
+    },
+    /// Make an expert of a bid's panel its rapporteur.
+    Rapporteur {
+        #[arg(long)]
+        call: String,
+        #[arg(long)]
+        bid: String,
+        #[arg(long)]
+        evaluator: String,
+    },
+    /// The assignment matrix of a call: bids × experts, loads, conflicts, what is unmet.
+    Matrix {
+        #[arg(long)]
+        call: String,
+    },
     /// Assignments of a call (yours only with --as).
     Assignments {
         #[arg(long)]
@@ -202,12 +225,15 @@ pub enum KeyCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Register an evaluator's public key at the office.
+    /// Register an evaluator's public key at the office (its 64 hex digits, or the public
+    /// key file the expert sent); prints its fingerprint to check with them.
     Register {
         #[arg(long)]
         evaluator: String,
-        #[arg(long)]
-        public: String,
+        #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+        public: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -269,6 +295,13 @@ pub enum PackageCommand {
         #[command(flatten)]
         pass: Passphrase,
     },
+    /// Office: the packages exported for a call, and which have come back.
+    List {
+        #[arg(long)]
+        call: String,
+    },
+    /// What a package or return file says about itself (no passphrase needed).
+    Peek { file: PathBuf },
     /// Office: scores edited on both sides, to resolve.
     Conflicts {
         #[arg(long)]
@@ -530,9 +563,9 @@ pub fn run(cli: &Cli, cmd: &EvalCommand) -> Result<bool> {
         }
         EvalCommand::Roster(RosterCommand::List) => {
             let store = open(cli)?;
-            let list = store::evaluation::evaluators(store.conn())?;
-            output(cli.json, &list, |out| {
-                for e in &list {
+            let rows = ev::roster(&store)?;
+            output(cli.json, &rows, |out| {
+                for e in rows.iter().map(|r| &r.evaluator) {
                     writeln!(
                         out,
                         "{:>4}  {:<32} {:<40} {} {:<40} {}{}",
@@ -650,6 +683,75 @@ pub fn run(cli: &Cli, cmd: &EvalCommand) -> Result<bool> {
                     })
                 }
             }
+        }
+        EvalCommand::Unassign {
+            call,
+            bid: b,
+            evaluator,
+        } => {
+            let mut store = open(cli)?;
+            assign::remove(&mut store, &actor(), call, b, evaluator)?;
+            output(
+                cli.json,
+                &serde_json::json!({"bid": b, "evaluator": evaluator, "removed": true}),
+                |out| writeln!(out, "Removed {evaluator} from {b}"),
+            )
+        }
+        EvalCommand::Rapporteur {
+            call,
+            bid: b,
+            evaluator,
+        } => {
+            let mut store = open(cli)?;
+            assign::make_rapporteur(&mut store, &actor(), call, b, evaluator)?;
+            output(
+                cli.json,
+                &serde_json::json!({"bid": b, "rapporteur": evaluator}),
+                |out| writeln!(out, "{evaluator} is the rapporteur of {b}"),
+            )
+        }
+        EvalCommand::Matrix { call } => {
+            let store = open(cli)?;
+            let m = assign::matrix(store.conn(), call)?;
+            output(cli.json, &m, |out| {
+                writeln!(
+                    out,
+                    "{}: {} bids × {} experts, {} per bid, at most {} bids per expert",
+                    m.call,
+                    m.bids.len(),
+                    m.experts.len(),
+                    m.experts_per_bid,
+                    m.max_load
+                )?;
+                for (i, b) in m.bids.iter().enumerate() {
+                    let panel: Vec<String> = m
+                        .cells
+                        .iter()
+                        .filter(|c| c.bid as usize == i && c.role.is_some())
+                        .map(|c| {
+                            let e = &m.experts[c.expert as usize];
+                            match c.role {
+                                Some(AssignmentRole::Rapporteur) => {
+                                    format!("{} (rapporteur)", e.name)
+                                }
+                                _ => e.name.clone(),
+                            }
+                        })
+                        .collect();
+                    writeln!(
+                        out,
+                        "  {:<12} {}/{}  {}",
+                        b.acronym,
+                        b.assigned,
+                        m.experts_per_bid,
+                        panel.join(", ")
+                    )?;
+                }
+                for u in &m.unmet {
+                    writeln!(out, "  not satisfied: {u}")?;
+                }
+                Ok(())
+            })
         }
         EvalCommand::Assignments { call, who } => {
             let store = open(cli)?;
@@ -821,11 +923,25 @@ pub fn run(cli: &Cli, cmd: &EvalCommand) -> Result<bool> {
                 },
             )
         }
-        EvalCommand::Key(KeyCommand::Register { evaluator, public }) => {
+        EvalCommand::Key(KeyCommand::Register {
+            evaluator,
+            public,
+            file,
+        }) => {
             let mut store = open(cli)?;
-            let e = package::register_key(&mut store, &actor(), evaluator, public)?;
-            output(cli.json, &e, |out| {
-                writeln!(out, "Public key registered for {}", e.email)
+            let source = match (public, file) {
+                (Some(p), _) => ev::KeySource::Text(p),
+                (None, Some(f)) => ev::KeySource::File(f),
+                (None, None) => return Err(Error::Internal("clap requires a key".into())),
+            };
+            let r = ev::register_key(&mut store, &actor(), evaluator, source)?;
+            output(cli.json, &r, |out| {
+                writeln!(
+                    out,
+                    "Public key registered for {} — fingerprint {}",
+                    r.evaluator.email,
+                    r.fingerprint.as_deref().unwrap_or("")
+                )
             })
         }
         EvalCommand::Package(p) => package_cmd(cli, p),
@@ -1006,17 +1122,48 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
                 Ok(())
             })
         }
-        PackageCommand::Conflicts { call } => {
+        PackageCommand::List { call } => {
             let store = open(cli)?;
-            let c = store::calls::by_code(store.conn(), call)?;
-            let list = store::evaluation::score_conflicts(store.conn(), c.id)?;
+            let list = ev::packages(&store, call)?;
             output(cli.json, &list, |out| {
-                for c in &list {
+                for p in &list {
                     writeln!(
                         out,
-                        "{:>4}  bid {} · {} · office {:?} · return {} · {}",
+                        "{}  {:<32} {}  {}  {}",
+                        p.package_id,
+                        p.email,
+                        p.created_at.format("%Y-%m-%d %H:%M"),
+                        p.bids.join(", "),
+                        p.returned_at
+                            .map(|t| format!("returned {}", t.format("%Y-%m-%d %H:%M")))
+                            .unwrap_or_else(|| "not returned".into())
+                    )?;
+                }
+                Ok(())
+            })
+        }
+        PackageCommand::Peek { file } => {
+            let h = package::peek(file)?;
+            output(cli.json, &h, |out| {
+                writeln!(
+                    out,
+                    "{}: {} {} of call {} for {}",
+                    h.file, h.kind, h.package_id, h.call, h.evaluator
+                )
+            })
+        }
+        PackageCommand::Conflicts { call } => {
+            let store = open(cli)?;
+            let list = ev::score_conflicts(&store, call)?;
+            output(cli.json, &list, |out| {
+                for r in &list {
+                    let c = &r.conflict;
+                    writeln!(
+                        out,
+                        "{:>4}  {} · {} · {} · office {:?} · return {} · {}",
                         c.id,
-                        c.bid_id,
+                        r.acronym,
+                        r.evaluator,
                         c.criterion,
                         c.office_score,
                         c.return_score,

@@ -1,0 +1,9 @@
+//! The subcommands of the `gigafund` command line, one module per group. Each is a thin
+//! wrapper over `gigafund::app`: it parses arguments, calls the library and prints.
+
+pub mod audit;
+pub mod bid;
+pub mod call;
+pub mod eval;
+pub mod model;
+pub mod report;
