@@ -41,6 +41,9 @@ struct Cli {
 enum Command {
     /// Create (or migrate) the database and print where it is.
     Init,
+    /// The programme at a glance: calls with budgets and bids, organisations, countries,
+    /// evaluators (what the app's dashboard shows).
+    Summary,
     /// Build a fresh database with the demo programme and print its summary.
     Demo(DemoArgs),
     /// Write the applicant workbook of a call (.xlsx): the sheets, drop-downs, protected
@@ -270,6 +273,13 @@ fn open(cli: &Cli) -> Result<Store> {
 /// `Ok(false)`: the command ran and printed its report, and the report is a failure.
 fn run(cli: Cli) -> Result<bool> {
     match &cli.command {
+        Command::Summary => {
+            let store = open(&cli)?;
+            let summary = app::summary(&store)?;
+            output(cli.json, &summary, |out| {
+                cli::call::print_calls(out, &summary)
+            })
+        }
         Command::Init => {
             let store = open(&cli)?;
             let info = app::info(&store)?;

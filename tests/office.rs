@@ -590,3 +590,79 @@ fn the_audit_log_filters_by_bid_evaluator_kind_and_date_a_page_at_a_time() -> Te
     assert!(!h.is_empty());
     Ok(())
 }
+
+#[test]
+fn a_returned_submission_held_by_a_score_conflict_is_made_when_the_conflict_is_resolved()
+-> TestResult {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let mut office = Store::open(&d.join("office.sqlite3"))?;
+    let mut files = gigafund::demo::DemoFiles::embedded();
+    files.evaluation = None;
+    gigafund::demo::load(&mut office, &actor(), &files)?;
+    let code = ANTENNA;
+    assign::auto(&mut office, &actor(), code)?;
+    let data = CallData::load(office.conn(), code)?;
+    let a = data.assignments[0].clone();
+    let e = store::evaluation::evaluator(office.conn(), a.evaluator_id)?;
+    let key = d.join("k.json");
+    let public = package::new_key(&key)?;
+    package::register_key(&mut office, &actor(), &e.email, &public)?;
+    let pass = "a long enough passphrase";
+    let pkg = d.join("p.gfpackage");
+    package::export(&mut office, &actor(), code, &e.email, pass, &pkg)?;
+    let mut own = Store::open(&d.join("own.sqlite3"))?;
+    let opened = package::open(&mut own, &actor(), &pkg, pass)?;
+    let acronym = data.bid(a.bid_id).ok_or("bid")?.acronym.clone();
+    let local = evaluation::bid_id(own.conn(), code, &acronym)?;
+    let comment = "A considered view of the proposal, its work plan, the hosting capacity, the costs and the risks, at length.";
+    for c in &data.call.criteria {
+        scoring::set(
+            &mut own,
+            &actor(),
+            code,
+            &scoring::ScoreInput {
+                bid_id: local,
+                evaluator_id: opened.evaluator_id,
+                criterion: c.code.clone(),
+                score: 4.0,
+                comment: comment.into(),
+            },
+        )?;
+    }
+    scoring::submit(&mut own, &actor(), code, local, opened.evaluator_id)?;
+    let ret = d.join("r.gfreturn");
+    package::write_return(&own, &actor(), &key, pass, &ret)?;
+    // The office records another value of one score meanwhile.
+    scoring::set(
+        &mut office,
+        &actor(),
+        code,
+        &scoring::ScoreInput {
+            bid_id: a.bid_id,
+            evaluator_id: a.evaluator_id,
+            criterion: data.call.criteria[0].code.clone(),
+            score: 2.0,
+            comment: "Phoned in.".into(),
+        },
+    )?;
+    let r = package::import_return(&mut office, &actor(), &ret, pass)?;
+    assert_eq!(r.conflicts.len(), 1);
+    assert!(r.submitted.is_empty(), "held while the conflict is open");
+    assert_eq!(r.held.len(), 1);
+    assert!(store::evaluation::submitted_at(office.conn(), a.bid_id, a.evaluator_id)?.is_none());
+    let made = package::resolve(&mut office, &actor(), code, r.conflicts[0].id, true)?;
+    assert_eq!(
+        made.as_deref(),
+        Some(acronym.as_str()),
+        "the held submission is made"
+    );
+    assert!(store::evaluation::submitted_at(office.conn(), a.bid_id, a.evaluator_id)?.is_some());
+    assert!(
+        store::evaluation::bid_scores(office.conn(), a.bid_id)?
+            .iter()
+            .filter(|s| s.evaluator_id == a.evaluator_id)
+            .all(|s| s.status == gigafund::model::ScoreStatus::Submitted && s.score == 4.0)
+    );
+    Ok(())
+}

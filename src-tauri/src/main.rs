@@ -60,6 +60,7 @@ fn main() {
             commands::office::call_check_edit,
             commands::office::call_update,
             commands::office::call_versions,
+            commands::office::call_version_changes,
             commands::office::call_workbook_save,
             commands::office::intake_files,
             commands::office::intake_file,

@@ -531,3 +531,19 @@ pub const KINDS: [CallKind; 3] = [
     CallKind::AiFactory,
     CallKind::AiFactoryAntenna,
 ];
+
+/// What a version changed from the one before it (nothing for version 1).
+pub fn version_changes(store: &Store, code: &str, version: u32) -> Result<Vec<CallChange>> {
+    let list = versions(store, code)?;
+    let this = list
+        .iter()
+        .find(|v| v.version == version)
+        .ok_or_else(|| Error::NotFound {
+            kind: "call version",
+            key: format!("{code} version {version}"),
+        })?;
+    Ok(match list.iter().find(|v| v.version + 1 == version) {
+        Some(prev) => changes(&prev.call, &this.call),
+        None => Vec::new(),
+    })
+}

@@ -28,10 +28,22 @@ pub struct AuditArgs {
     limit: u32,
     #[arg(long, default_value_t = 0)]
     offset: u32,
+    /// Only list the kinds of change the log holds.
+    #[arg(long)]
+    kinds: bool,
 }
 
 pub fn run(cli: &Cli, a: &AuditArgs) -> Result<bool> {
     let store = open(cli)?;
+    if a.kinds {
+        let kinds = audit::actions(&store)?;
+        return output(cli.json, &kinds, |out| {
+            for k in &kinds {
+                writeln!(out, "{k}")?;
+            }
+            Ok(())
+        });
+    }
     let bid_id = match &a.bid {
         Some(b) => Some(gigafund::app::reports::find_bid(
             &store,

@@ -285,6 +285,9 @@ pub struct IntakeArgs {
     /// Take workbooks in as drafts instead of submissions.
     #[arg(long)]
     pub draft: bool,
+    /// Only list the files that would be taken in (folders expanded); import nothing.
+    #[arg(long)]
+    pub list: bool,
 }
 
 pub fn intake(cli: &Cli, args: &IntakeArgs) -> Result<bool> {
@@ -297,6 +300,15 @@ pub fn intake(cli: &Cli, args: &IntakeArgs) -> Result<bool> {
         } else {
             files.push(p.clone());
         }
+    }
+    if args.list {
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        return output(cli.json, &names, |out| {
+            for n in &names {
+                writeln!(out, "{n}")?;
+            }
+            Ok(())
+        });
     }
     let mut results = Vec::new();
     for f in &files {

@@ -55,7 +55,8 @@ pub enum CallCommand {
     /// started, a change that moves scores or the ranking needs --reason.
     Update {
         code: String,
-        /// The edited settings (TOML, as written by `call export`); its code must be CODE.
+        /// The edited settings: TOML as written by `call export`, or JSON as printed by
+        /// `call show --json`; its code must be CODE.
         file: PathBuf,
         /// Why the settings change (recorded with the version).
         #[arg(long)]
@@ -66,6 +67,12 @@ pub enum CallCommand {
     },
     /// Every version of a call's settings, with who changed it, when and why.
     Versions { code: String },
+    /// What one version of a call's settings changed from the version before it.
+    Diff {
+        code: String,
+        #[arg(long)]
+        version: u32,
+    },
 }
 
 pub fn run(cli: &Cli, cmd: &CallCommand) -> Result<bool> {
@@ -161,10 +168,20 @@ pub fn run(cli: &Cli, cmd: &CallCommand) -> Result<bool> {
             dry_run,
         } => {
             let mut store = open(cli)?;
-            let form = gigafund::ingest::call_template::parse(
-                &gigafund::ingest::display_name(file),
-                &gigafund::ingest::read_text(file)?,
-            )?;
+            let name = gigafund::ingest::display_name(file);
+            let text = gigafund::ingest::read_text(file)?;
+            let form: Call = if text.trim_start().starts_with('{') {
+                serde_json::from_str(&text).map_err(|e| {
+                    Error::invalid(
+                        gigafund::error::Location::file(&name)
+                            .with_cell(format!("line {}", e.line())),
+                        format!("not a call as `call show --json` prints it: {e}"),
+                        None,
+                    )
+                })?
+            } else {
+                gigafund::ingest::call_template::parse(&name, &text)?
+            };
             if &form.code != code {
                 return Err(Error::invalid(
                     gigafund::error::Location::file(gigafund::ingest::display_name(file))
@@ -183,11 +200,32 @@ pub fn run(cli: &Cli, cmd: &CallCommand) -> Result<bool> {
                 writeln!(out, "Saved {code} as version {}", version.version)
             })
         }
+        CallCommand::Diff { code, version } => {
+            let store = open(cli)?;
+            let changes = calls::version_changes(&store, code, *version)?;
+            output(cli.json, &changes, |out| {
+                for c in &changes {
+                    writeln!(
+                        out,
+                        "{} {}: {} → {}",
+                        c.field,
+                        c.item.as_deref().unwrap_or(""),
+                        c.before,
+                        c.after
+                    )?;
+                }
+                Ok(())
+            })
+        }
         CallCommand::Versions { code } => {
             let store = open(cli)?;
             let list = calls::versions(&store, code)?;
+            let changes = list
+                .iter()
+                .map(|v| calls::version_changes(&store, code, v.version))
+                .collect::<Result<Vec<_>>>()?;
             output(cli.json, &list, |out| {
-                for v in &list {
+                for (v, ch) in list.iter().zip(&changes) {
                     writeln!(
                         out,
                         "{:>3}  {}  {:<24} {}",
@@ -196,6 +234,16 @@ pub fn run(cli: &Cli, cmd: &CallCommand) -> Result<bool> {
                         v.actor,
                         v.reason.as_deref().unwrap_or("")
                     )?;
+                    for c in ch {
+                        writeln!(
+                            out,
+                            "       {} {}: {} → {}",
+                            c.field,
+                            c.item.as_deref().unwrap_or(""),
+                            c.before,
+                            c.after
+                        )?;
+                    }
                 }
                 Ok(())
             })

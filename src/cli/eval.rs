@@ -17,6 +17,11 @@ pub enum EvalCommand {
     /// The evaluator roster.
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// The organisations of a call's consortia (a conflict may be declared against one).
+    Organisations {
+        #[arg(long)]
+        call: String,
+    },
     /// Declared and detected conflicts of interest between the roster and a call's bids.
     Conflicts {
         #[arg(long)]
@@ -269,6 +274,8 @@ pub enum PackageCommand {
         call: String,
         #[arg(long)]
         evaluator: String,
+        /// The package file, or a folder to write it in under its standard name
+        /// (CALL-NAME.gfpackage).
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
@@ -581,6 +588,16 @@ pub fn run(cli: &Cli, cmd: &EvalCommand) -> Result<bool> {
                             ""
                         }
                     )?;
+                }
+                Ok(())
+            })
+        }
+        EvalCommand::Organisations { call } => {
+            let store = open(cli)?;
+            let list = ev::organisations(&store, call)?;
+            output(cli.json, &list, |out| {
+                for o in &list {
+                    writeln!(out, "{:<48} {}", o.name, o.country)?;
                 }
                 Ok(())
             })
@@ -1050,7 +1067,20 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
             pass,
         } => {
             let mut store = open(cli)?;
-            let r = package::export(&mut store, &actor(), call, evaluator, &pass.read()?, path)?;
+            let target = if path.is_dir() {
+                let e = store::evaluation::evaluator_by_key(store.conn(), evaluator)?;
+                path.join(package::file_name(call, &e.email, false))
+            } else {
+                path.clone()
+            };
+            let r = package::export(
+                &mut store,
+                &actor(),
+                call,
+                evaluator,
+                &pass.read()?,
+                &target,
+            )?;
             output(cli.json, &r, |out| {
                 writeln!(
                     out,
@@ -1179,7 +1209,7 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
             keep,
         } => {
             let mut store = open(cli)?;
-            package::resolve(
+            let submitted = package::resolve(
                 &mut store,
                 &actor(),
                 call,
@@ -1188,8 +1218,14 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
             )?;
             output(
                 cli.json,
-                &serde_json::json!({"conflict": conflict, "resolved": true}),
-                |out| writeln!(out, "Conflict {conflict} resolved"),
+                &serde_json::json!({"conflict": conflict, "resolved": true, "submitted": submitted}),
+                |out| {
+                    writeln!(out, "Conflict {conflict} resolved")?;
+                    if let Some(a) = &submitted {
+                        writeln!(out, "The return's submission of {a} is now made")?;
+                    }
+                    Ok(())
+                },
             )
         }
     }

@@ -932,8 +932,10 @@ pub fn import_return(
                 continue;
             }
             if conflicted.contains(&bid.id) {
+                // Submitted once the last of its conflicts is resolved.
+                store::evaluation::hold_submission(tx, &pkg.id, bid.id)?;
                 held.push(format!(
-                    "{acronym}: a score conflict must be resolved first"
+                    "{acronym}: submitted once its score conflicts are resolved"
                 ));
                 continue;
             }
@@ -958,14 +960,16 @@ pub fn import_return(
     })
 }
 
-/// Resolves a score conflict by keeping the office's value or the return's.
+/// Resolves a score conflict by keeping the office's value or the return's. When it was
+/// the last conflict of a bid whose submission the return held, the submission is made
+/// (if the scores are complete); the bid's acronym is returned then.
 pub fn resolve(
     store: &mut Store,
     actor: &Actor,
     call_code: &str,
     conflict_id: i64,
     keep_return: bool,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let call = store::calls::by_code(store.conn(), call_code)?;
     let c = store::evaluation::score_conflicts(store.conn(), call.id)?
         .into_iter()
@@ -999,6 +1003,29 @@ pub fn resolve(
             c.id,
             if keep_return { "return" } else { "office" },
             actor.at,
-        )
+        )?;
+        let open_left = store::evaluation::score_conflicts(tx.conn(), call.id)?
+            .iter()
+            .any(|o| {
+                o.package_id == c.package_id && o.bid_id == c.bid_id && o.resolution.is_none()
+            });
+        if open_left || !store::evaluation::is_held(tx.conn(), &c.package_id, c.bid_id)? {
+            return Ok(None);
+        }
+        let acronym: String = tx.conn().query_row(
+            "SELECT acronym FROM bids WHERE id = ?1",
+            [c.bid_id],
+            |r| r.get(0),
+        )?;
+        if store::evaluation::submitted_at(tx.conn(), c.bid_id, c.evaluator_id)?.is_some() {
+            store::evaluation::release_submission(tx, &c.package_id, c.bid_id)?;
+            return Ok(None);
+        }
+        let missing = scoring::submit_in(tx, &call, &acronym, c.bid_id, c.evaluator_id, actor.at)?;
+        if !missing.is_empty() {
+            return Ok(None);
+        }
+        store::evaluation::release_submission(tx, &c.package_id, c.bid_id)?;
+        Ok(Some(acronym))
     })
 }

@@ -702,6 +702,35 @@ pub fn score_conflicts(conn: &Connection, call_id: i64) -> Result<Vec<ScoreConfl
     Ok(rows)
 }
 
+/// Holds a return's submission of a bid until its score conflicts are resolved.
+pub fn hold_submission(tx: &mut Tx<'_>, package_id: &str, bid_id: i64) -> Result<()> {
+    tx.conn().execute(
+        "INSERT OR IGNORE INTO held_submissions (package_id, bid_id) VALUES (?1, ?2)",
+        params![package_id, bid_id],
+    )?;
+    Ok(())
+}
+
+/// Whether a return's submission of the bid is held.
+pub fn is_held(conn: &Connection, package_id: &str, bid_id: i64) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM held_submissions WHERE package_id = ?1 AND bid_id = ?2",
+            params![package_id, bid_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+pub fn release_submission(tx: &mut Tx<'_>, package_id: &str, bid_id: i64) -> Result<()> {
+    tx.conn().execute(
+        "DELETE FROM held_submissions WHERE package_id = ?1 AND bid_id = ?2",
+        params![package_id, bid_id],
+    )?;
+    Ok(())
+}
+
 pub fn resolve_score_conflict(
     tx: &mut Tx<'_>,
     id: i64,

@@ -476,7 +476,7 @@ test("an expert scores with autosave, sees no one else before submitting, and su
   const { page, context, pageErrors } = await open({}, "fr", `#/evaluation?call=${code}`);
   await page.getByTestId("ev-as").waitFor();
   await page.getByTestId("ev-as").selectOption(String(d.evaluator_id));
-  await page.getByTestId("ev-tab-assignments").click();
+  await page.getByTestId("ev-tab-scoring").click();
   const row = page.locator("[data-testid=ev-assignments] tr", { hasText: d.acronym });
   await row.getByTestId("ev-score-open").click();
   await page.getByTestId("ev-scoring").waitFor();
@@ -501,15 +501,20 @@ test("an expert scores with autosave, sees no one else before submitting, and su
 test("the consensus view highlights a divergent criterion with its reconciliation note", async () => {
   const code = "INVESTAI-AIGF-2026";
   const { page, context, pageErrors } = await open({}, "en", `#/evaluation?call=${code}`);
-  await page.getByTestId("ev-tab-assignments").click();
+  await page.getByTestId("ev-tab-scoring").click();
   const row = page.locator("[data-testid=ev-assignments] tr", { hasText: "RHEIN-AI" }).first();
   await row.getByRole("button", { name: "Consensus…" }).click();
-  await page.getByTestId("ev-consensus").waitFor();
+  await page.getByTestId("co-approval").waitFor();
   const cons = fixtures.evaluation.consensus;
-  const divergent = cons.criteria.filter((c) => c.divergent).length;
-  assert.equal(await page.locator("[data-testid=ev-consensus] tr.divergent").count(), divergent);
-  if (divergent > 0) assert.match(await page.getByTestId("ev-consensus").textContent(), /Reconciliation note/);
-  assert.equal(await page.locator("[data-testid=ev-consensus] thead th").count(), cons.experts.length + 3);
+  const divergent = cons.criteria.filter((c) => c.divergent);
+  assert.equal(await page.locator("section.criterion.divergent").count(), divergent.length);
+  for (const c of divergent) {
+    const section = page.locator(`section.criterion[data-criterion=${c.code}]`);
+    assert.match(await section.textContent(), /a reconciliation note is required/);
+    assert.equal(await section.getByTestId(`co-note-${c.code}`).inputValue(), c.consensus.reconciliation_note ?? "");
+  }
+  assert.equal(await page.locator("section.criterion").count(), cons.criteria.length);
+  assert.equal(await page.getByTestId("co-complete").count(), cons.complete ? 1 : 0);
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

@@ -57,6 +57,15 @@ pub fn call_versions(state: Shared<'_>, code: String) -> CommandResult<Vec<CallV
     with_store(&state, |s| calls::versions(s, &code))
 }
 
+#[tauri::command]
+pub fn call_version_changes(
+    state: Shared<'_>,
+    code: String,
+    version: u32,
+) -> CommandResult<Vec<gigafund::app::calls::CallChange>> {
+    with_store(&state, |s| calls::version_changes(s, &code, version))
+}
+
 /// Saves the call's applicant workbook (`gigafund template`) where the user chose.
 #[tauri::command]
 pub fn call_workbook_save(state: Shared<'_>, code: String, path: String) -> CommandResult<u64> {
@@ -288,7 +297,7 @@ pub fn score_conflict_resolve(
     call: String,
     conflict: i64,
     keep_return: bool,
-) -> CommandResult<()> {
+) -> CommandResult<Option<String>> {
     with_store(&state, |s| {
         package::resolve(s, &actor(), &call, conflict, keep_return)
     })

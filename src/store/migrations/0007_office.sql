@@ -41,3 +41,11 @@ CREATE INDEX audit_log_bid ON audit_log(bid_id);
 CREATE INDEX audit_log_evaluator ON audit_log(evaluator_id);
 CREATE INDEX audit_log_action ON audit_log(action);
 CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+
+-- A return's submission of a bid, held while a score of that bid is in conflict; applied
+-- when the last of its conflicts is resolved.
+CREATE TABLE held_submissions (
+    package_id TEXT    NOT NULL REFERENCES packages(id),
+    bid_id     INTEGER NOT NULL,
+    PRIMARY KEY (package_id, bid_id)
+);

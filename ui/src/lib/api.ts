@@ -39,6 +39,32 @@ import type {
   ImportOutcome,
   PackageOutcome,
   VersionRow,
+  CallTemplate,
+  NewCall,
+  EditCheck,
+  CallVersion,
+  CallChange,
+  Intake,
+  RosterRow,
+  RosterImport,
+  ConflictList,
+  Organisation,
+  Conflict,
+  ConflictKind,
+  AssignPlan,
+  AssignmentMatrix,
+  Assignment,
+  PackageSummary,
+  Exported,
+  FileHeader,
+  ReturnImport,
+  ScoreConflictRow,
+  ConsensusDraft,
+  ConsensusScore,
+  AuditFilter,
+  AuditPage,
+  AuditEntry,
+  ReportCheck,
 } from "./bindings";
 
 /** A backend error as the UI shows it: a code to branch on and a message for people. */
@@ -96,6 +122,52 @@ export const api = {
     call<BidScores>("eval_submit", { call: code, bid, evaluator }),
   evalConsensus: (code: string, bid: number, evaluator: number | null) =>
     call<ConsensusView>("eval_consensus", { call: code, bid, evaluator }),
+  callTemplates: () => call<CallTemplate[]>("call_templates"),
+  callCreate: (c: NewCall) => call<Call>("call_create", { call: c }),
+  callCheckEdit: (code: string, c: Call) => call<EditCheck>("call_check_edit", { code, call: c }),
+  callUpdate: (code: string, c: Call, reason: string | null) => call<CallVersion>("call_update", { code, call: c, reason }),
+  callVersions: (code: string) => call<CallVersion[]>("call_versions", { code }),
+  callVersionChanges: (code: string, version: number) => call<CallChange[]>("call_version_changes", { code, version }),
+  callWorkbookSave: (code: string, path: string) => call<number>("call_workbook_save", { code, path }),
+  intakeFiles: (dir: string) => call<string[]>("intake_files", { dir }),
+  intakeFile: (path: string, callCode: string | null, submit: boolean) =>
+    call<Intake>("intake_file", { path, call: callCode, submit }),
+  rosterList: () => call<RosterRow[]>("roster_list"),
+  rosterImport: (path: string) => call<RosterImport>("roster_import", { path }),
+  conflictsList: (code: string) => call<ConflictList>("conflicts_list", { call: code }),
+  callOrganisations: (code: string) => call<Organisation[]>("call_organisations", { call: code }),
+  conflictDeclare: (a: { evaluatorId: number; call: string; bidId: number | null; organisation: string | null; kind: ConflictKind; note: string }) =>
+    call<Conflict>("conflict_declare", a),
+  assignAuto: (code: string) => call<AssignPlan>("assign_auto", { call: code }),
+  assignMatrix: (code: string) => call<AssignmentMatrix>("assign_matrix", { call: code }),
+  assignAdd: (code: string, bidId: number, evaluatorId: number, rapporteur: boolean) =>
+    call<Assignment>("assign_add", { call: code, bidId, evaluatorId, rapporteur }),
+  assignRemove: (code: string, bidId: number, evaluatorId: number) =>
+    call<null>("assign_remove", { call: code, bidId, evaluatorId }),
+  assignRapporteur: (code: string, bidId: number, evaluatorId: number) =>
+    call<null>("assign_rapporteur", { call: code, bidId, evaluatorId }),
+  keyRegister: (evaluatorId: number, text: string | null, path: string | null) =>
+    call<RosterRow>("key_register", { evaluatorId, text, path }),
+  packagesList: (code: string) => call<PackageSummary[]>("packages_list", { call: code }),
+  packageExport: (code: string, evaluatorId: number, passphrase: string, dir: string) =>
+    call<Exported>("package_export", { call: code, evaluatorId, passphrase, dir }),
+  packagePeek: (path: string) => call<FileHeader>("package_peek", { path }),
+  returnImport: (path: string, passphrase: string) => call<ReturnImport>("return_import", { path, passphrase }),
+  scoreConflicts: (code: string) => call<ScoreConflictRow[]>("score_conflicts", { call: code }),
+  scoreConflictResolve: (code: string, conflict: number, keepReturn: boolean) =>
+    call<string | null>("score_conflict_resolve", { call: code, conflict, keepReturn }),
+  consensusDraft: (code: string, bid: number, evaluator: number | null, draft: ConsensusDraft) =>
+    call<ConsensusScore>("consensus_draft", { call: code, bid, evaluator, draft }),
+  consensusApprove: (code: string, bid: number, evaluator: number) =>
+    call<ConsensusView>("consensus_approve", { call: code, bid, evaluator }),
+  panelDecide: (code: string, bidId: number, position: number, reason: string) =>
+    call<null>("panel_decide", { call: code, bidId, position, reason }),
+  auditQuery: (filter: AuditFilter, offset: number, limit: number) =>
+    call<AuditPage>("audit_query", { filter, offset, limit }),
+  auditActions: () => call<string[]>("audit_actions"),
+  scoreHistory: (bid: number, evaluatorId: number, criterion: string, viewerId: number | null) =>
+    call<AuditEntry[]>("score_history", { bid, evaluatorId, criterion, viewerId }),
+  reportVerify: (path: string) => call<ReportCheck>("report_verify", { path }),
   databaseInfo: () => call<DatabaseInfo>("database_info"),
   openDatabase: (path: string) => call<DatabaseInfo>("open_database", { path }),
   loadDemo: () => call<ProgrammeSummary>("load_demo"),
@@ -176,6 +248,26 @@ export async function onFileDrop(handler: (paths: string[]) => void): Promise<()
     // No native window (the browser tests): dropping files is not available.
     return () => {};
   }
+}
+
+/** Native dialog: one or more files to read (null when the user cancels). */
+export async function pickFiles(
+  title: string,
+  filters: { name: string; extensions: string[] }[],
+  multiple = true,
+): Promise<string[] | null> {
+  const chosen = await openDialog({ title, multiple, directory: false, filters });
+  if (chosen === null) return null;
+  return Array.isArray(chosen) ? chosen : [chosen];
+}
+
+/** Native dialog: where to save a file of the given kind, or null when the user cancels. */
+export async function pickSave(
+  title: string,
+  defaultPath: string,
+  filters: { name: string; extensions: string[] }[],
+): Promise<string | null> {
+  return await saveDialog({ title, defaultPath, filters });
 }
 
 /** Native dialog: a folder to write documents into, or null when the user cancels. */

@@ -1,6 +1,8 @@
 // English and French texts, and number, euro and date formats for the chosen language.
 // The choice is remembered on this computer (localStorage): nothing leaves the machine.
 
+import { officeEn, officeFr, type OfficeDict } from "./i18n/office";
+
 export type Lang = "en" | "fr";
 
 const en = {
@@ -71,7 +73,7 @@ const en = {
   evActingAs: "Acting as",
   evOffice: "Programme office",
   evLocked: "This database was opened from your evaluator package: you act as yourself only.",
-  evTabs: { ranking: "Ranking", assignments: "Assignments", consensus: "Consensus" } as Record<string, string>,
+  evTabs: { ranking: "Ranking", assignment: "Assignment", scoring: "Scoring", consensus: "Consensus", packages: "Offline packages" } as Record<string, string>,
   evRank: "Rank",
   evBid: "Bid",
   evWeighted: "Weighted",
@@ -360,9 +362,10 @@ const en = {
   guaranteeNames: { none: "None", pari_passu: "Pari passu", first_loss: "First loss" },
 };
 
-type Dict = typeof en;
+type BaseDict = typeof en;
+type Dict = BaseDict & OfficeDict;
 
-const fr: Dict = {
+const fr: BaseDict = {
   navImport: "Importer",
   imTitle: "Importer un classeur de candidature",
   imIntro: "Lisez un classeur de candidature rempli (.xlsx, .xlsm, .xls ou .ods), voyez chaque problème avec sa feuille et sa cellule, vérifiez l’éligibilité et la complétude au regard de l’appel, puis importez-le comme nouvelle version ou produisez le dossier de soumission.",
@@ -430,7 +433,7 @@ const fr: Dict = {
   evActingAs: "Agir en tant que",
   evOffice: "Bureau du programme",
   evLocked: "Cette base a été ouverte depuis votre paquet d’évaluateur : vous n’agissez qu’en votre nom.",
-  evTabs: { ranking: "Classement", assignments: "Affectations", consensus: "Consensus" } as Record<string, string>,
+  evTabs: { ranking: "Classement", assignment: "Attribution", scoring: "Notation", consensus: "Consensus", packages: "Dossiers hors ligne" } as Record<string, string>,
   evRank: "Rang",
   evBid: "Proposition",
   evWeighted: "Pondéré",
@@ -719,7 +722,7 @@ const fr: Dict = {
   guaranteeNames: { none: "Aucune", pari_passu: "Pari passu", first_loss: "Première perte" },
 };
 
-const dictionaries: Record<Lang, Dict> = { en, fr };
+const dictionaries: Record<Lang, Dict> = { en: { ...en, ...officeEn }, fr: { ...fr, ...officeFr } };
 const locales: Record<Lang, string> = { en: "en-IE", fr: "fr-FR" };
 
 function initialLang(): Lang {

@@ -5,8 +5,12 @@ export type Route =
   | { view: "bid"; id: number }
   | { view: "compute"; call: string | null }
   | { view: "finance"; bid: number | null }
-  | { view: "evaluation"; call: string | null }
-  | { view: "import" };
+  | { view: "evaluation"; call: string | null; tab?: string | null }
+  | { view: "import" }
+  | { view: "calls" }
+  | { view: "call"; code: string; tab: string }
+  | { view: "experts"; tab: string; call: string | null }
+  | { view: "audit" };
 
 export function parse(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?");
@@ -23,8 +27,19 @@ export function parse(hash: string): Route {
     return { view: "finance", bid: bid && /^\d+$/.test(bid) ? Number(bid) : null };
   }
   if (parts[0] === "evaluation") {
-    return { view: "evaluation", call: new URLSearchParams(query).get("call") };
+    const q = new URLSearchParams(query);
+    return { view: "evaluation", call: q.get("call"), tab: q.get("tab") };
   }
+  if (parts[0] === "calls" && parts[1]) {
+    const tab = new URLSearchParams(query).get("tab") ?? "settings";
+    return { view: "call", code: decodeURIComponent(parts[1]), tab };
+  }
+  if (parts[0] === "calls") return { view: "calls" };
+  if (parts[0] === "experts") {
+    const q = new URLSearchParams(query);
+    return { view: "experts", tab: q.get("tab") ?? "roster", call: q.get("call") };
+  }
+  if (parts[0] === "audit") return { view: "audit" };
   if (parts[0] === "import") {
     return { view: "import" };
   }
@@ -46,10 +61,26 @@ export function href(route: Route): string {
       return route.call ? `#/compute?call=${encodeURIComponent(route.call)}` : "#/compute";
     case "finance":
       return route.bid === null ? "#/finance" : `#/finance?bid=${route.bid}`;
-    case "evaluation":
-      return route.call ? `#/evaluation?call=${encodeURIComponent(route.call)}` : "#/evaluation";
+    case "evaluation": {
+      const q = new URLSearchParams();
+      if (route.call) q.set("call", route.call);
+      if (route.tab) q.set("tab", route.tab);
+      const qs = q.toString();
+      return qs ? `#/evaluation?${qs}` : "#/evaluation";
+    }
     case "import":
       return "#/import";
+    case "calls":
+      return "#/calls";
+    case "call":
+      return `#/calls/${encodeURIComponent(route.code)}${route.tab && route.tab !== "settings" ? `?tab=${route.tab}` : ""}`;
+    case "experts": {
+      const q = new URLSearchParams({ tab: route.tab });
+      if (route.call) q.set("call", route.call);
+      return `#/experts?${q.toString()}`;
+    }
+    case "audit":
+      return "#/audit";
   }
 }
 

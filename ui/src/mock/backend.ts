@@ -82,6 +82,10 @@ interface Fixtures {
 
 declare global {
   interface Window {
+    /** Set to a database path: commands are answered live by the real CLI on it. */
+    __GIGAFUND_BRIDGE__?: string;
+    /** What the next native dialogs return, in order (bridge mode). */
+    __GIGAFUND_PICKS__?: (string | string[] | null)[];
     __GIGAFUND_FIXTURES__?: Fixtures;
     __GIGAFUND_CALLS__: { cmd: string; args: unknown }[];
     /** The file the next "open" dialog for a workbook returns (tests set it). */
@@ -89,8 +93,9 @@ declare global {
   }
 }
 
-const fx = window.__GIGAFUND_FIXTURES__;
-if (!fx) throw new Error("mock.html needs window.__GIGAFUND_FIXTURES__");
+const fx = window.__GIGAFUND_FIXTURES__ ?? ({} as Fixtures);
+if (!window.__GIGAFUND_FIXTURES__ && !window.__GIGAFUND_BRIDGE__)
+  throw new Error("mock.html needs window.__GIGAFUND_FIXTURES__ or window.__GIGAFUND_BRIDGE__");
 let info = fx.info;
 // Report batches: two polls running, then done.
 let batchPolls = 0;
@@ -103,9 +108,25 @@ let mcTotal = 0;
 const scenarios: Scenario[] = [...(fx.model?.scenarios ?? [])];
 window.__GIGAFUND_CALLS__ = [];
 
+/** Bridge mode: the dialogs answer from the test's queue, everything else from the CLI. */
+async function bridged(cmd: string, args: unknown): Promise<unknown> {
+  if (cmd === "plugin:dialog|open" || cmd === "plugin:dialog|save" || cmd === "plugin:dialog|message") {
+    return (window.__GIGAFUND_PICKS__ ?? []).shift() ?? null;
+  }
+  const res = await fetch("/__gigafund", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ db: window.__GIGAFUND_BRIDGE__, cmd, args }),
+  });
+  const answer = (await res.json()) as { ok?: unknown; err?: ErrorPayload };
+  if (answer.err) throw answer.err;
+  return answer.ok;
+}
+
 mockWindows("main");
 mockIPC((cmd, args) => {
   window.__GIGAFUND_CALLS__.push({ cmd, args });
+  if (window.__GIGAFUND_BRIDGE__) return bridged(cmd, args);
   const failure = fx.failures?.[cmd];
   if (failure) throw failure;
   const a = (args ?? {}) as Record<string, unknown>;

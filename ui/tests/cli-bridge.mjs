@@ -1,0 +1,199 @@
+// Browser tests: the app's IPC answered live by the real `gigafund --json` CLI on a real
+// database. The page's mock backend posts each command to /__gigafund on the Vite server;
+// this plugin runs the CLI command that calls the same library function as the Tauri
+// command, and answers with its JSON, or with the CLI's error payload.
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync, statSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const scratch = mkdtempSync(join(tmpdir(), "gigafund-bridge-"));
+let n = 0;
+function tempFile(name, text) {
+  const p = join(scratch, `${n++}-${name}`);
+  writeFileSync(p, text);
+  return p;
+}
+
+function run(bin, db, args) {
+  return new Promise((resolve) => {
+    execFile(bin, ["--db", db, "--json", ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
+      let doc = null;
+      try {
+        doc = JSON.parse(stdout);
+      } catch {
+        doc = null;
+      }
+      if (doc && typeof doc === "object" && !Array.isArray(doc) && doc.error) resolve({ err: doc.error });
+      else if (doc !== null) resolve({ ok: doc });
+      else resolve({ err: { code: "Internal", message: `gigafund ${args.join(" ")}: ${error?.message ?? "no JSON"}`, problems: [] } });
+    });
+  });
+}
+
+const kebab = (s) => String(s).replaceAll("_", "-");
+
+/** The CLI arguments of one IPC command, or a function composing several CLI calls. */
+function translate(cmd, a, cli) {
+  const opt = (flag, v) => (v === null || v === undefined || v === "" ? [] : [flag, String(v)]);
+  switch (cmd) {
+    case "database_info":
+      return ["init"];
+    case "programme_summary":
+      return ["summary"];
+    case "list_bids":
+      return ["bid", "list", ...opt("--call", a.call)];
+    case "bid_detail":
+      return ["bid", "show", String(a.id)];
+    case "eval_identity":
+      return async () => {
+        const r = await cli(["eval", "roster", "list"]);
+        return r.err ? r : { ok: { locked_to: null, evaluators: r.ok } };
+      };
+    case "eval_call":
+      return ["call", "show", a.call];
+    case "eval_rank":
+      return ["rank", "--call", a.call, "--calibration"];
+    case "eval_assignments":
+      return ["eval", "assignments", "--call", a.call, ...opt("--as", a.evaluator)];
+    case "eval_scores":
+      return async () => {
+        const bid = await cli(["bid", "show", String(a.bid)]);
+        if (bid.err) return bid;
+        return cli(["eval", "scores", "--call", bid.ok.bid.call_code, "--bid", String(a.bid), ...opt("--as", a.evaluator)]);
+      };
+    case "eval_score_set": {
+      const i = a.input;
+      return ["eval", "score", "--call", a.call, "--bid", String(i.bid_id), "--criterion", i.criterion, "--score", String(i.score), "--comment", i.comment, "--as", String(i.evaluator_id)];
+    }
+    case "eval_submit":
+      return ["eval", "submit", "--call", a.call, "--bid", String(a.bid), "--as", String(a.evaluator)];
+    case "eval_consensus":
+      return ["eval", "consensus", "show", "--call", a.call, "--bid", String(a.bid), ...opt("--as", a.evaluator)];
+    case "call_templates":
+      return ["call", "templates"];
+    case "call_create": {
+      const c = a.call;
+      return ["call", "new", "--template", c.template, "--code", c.code, "--title", c.title, "--opens", c.opens, "--deadline", c.deadline, "--budget", String(c.budget / 100)];
+    }
+    case "call_check_edit":
+      return ["call", "update", a.code, tempFile("call.json", JSON.stringify(a.call)), "--dry-run"];
+    case "call_update":
+      return ["call", "update", a.code, tempFile("call.json", JSON.stringify(a.call)), ...opt("--reason", a.reason)];
+    case "call_versions":
+      return ["call", "versions", a.code];
+    case "call_version_changes":
+      return ["call", "diff", a.code, "--version", String(a.version)];
+    case "call_workbook_save":
+      return async () => {
+        const r = await cli(["template", "--call", a.code, "--out", a.path]);
+        return r.err ? r : { ok: statSync(a.path).size };
+      };
+    case "intake_files":
+      return ["bid", "intake", a.dir, "--list"];
+    case "intake_file":
+      return async () => {
+        const r = await cli(["bid", "intake", a.path, ...opt("--call", a.call), ...(a.submit ? [] : ["--draft"])]);
+        return r.err ? r : { ok: r.ok[0] };
+      };
+    case "roster_list":
+      return ["eval", "roster", "list"];
+    case "roster_import":
+      return ["eval", "roster", "import", a.path];
+    case "conflicts_list":
+      return ["eval", "conflicts", "--call", a.call];
+    case "call_organisations":
+      return ["eval", "organisations", "--call", a.call];
+    case "conflict_declare":
+      return [
+        "eval", "declare", "--evaluator", String(a.evaluatorId),
+        ...(a.bidId !== null ? ["--call", a.call, "--bid", String(a.bidId)] : ["--organisation", a.organisation]),
+        "--kind", kebab(a.kind), "--note", a.note ?? "",
+      ];
+    case "assign_auto":
+      return ["eval", "assign", "--call", a.call];
+    case "assign_matrix":
+      return ["eval", "matrix", "--call", a.call];
+    case "assign_add":
+      return ["eval", "assign", "--call", a.call, "--bid", String(a.bidId), "--evaluator", String(a.evaluatorId), ...(a.rapporteur ? ["--rapporteur"] : [])];
+    case "assign_remove":
+      return ["eval", "unassign", "--call", a.call, "--bid", String(a.bidId), "--evaluator", String(a.evaluatorId)];
+    case "assign_rapporteur":
+      return ["eval", "rapporteur", "--call", a.call, "--bid", String(a.bidId), "--evaluator", String(a.evaluatorId)];
+    case "key_register":
+      return ["eval", "key", "register", "--evaluator", String(a.evaluatorId), ...(a.text !== null ? ["--public", a.text] : ["--file", a.path])];
+    case "packages_list":
+      return ["eval", "package", "list", "--call", a.call];
+    case "package_export":
+      return ["eval", "package", "export", "--call", a.call, "--evaluator", String(a.evaluatorId), "--out", a.dir, "--passphrase-file", tempFile("pass", a.passphrase)];
+    case "package_peek":
+      return ["eval", "package", "peek", a.path];
+    case "return_import":
+      return ["eval", "package", "import", a.path, "--passphrase-file", tempFile("pass", a.passphrase)];
+    case "score_conflicts":
+      return ["eval", "package", "conflicts", "--call", a.call];
+    case "score_conflict_resolve":
+      return ["eval", "package", "resolve", "--call", a.call, "--conflict", String(a.conflict), "--keep", a.keepReturn ? "return" : "office"];
+    case "consensus_draft": {
+      const d = a.draft;
+      return [
+        "eval", "consensus", "set", "--call", a.call, "--bid", String(a.bid), "--criterion", d.criterion,
+        "--score", String(d.score), "--comment", d.comment, ...opt("--note", d.reconciliation_note),
+        ...opt("--minority", d.minority_view), ...opt("--as", a.evaluator),
+      ];
+    }
+    case "consensus_approve":
+      return ["eval", "consensus", "approve", "--call", a.call, "--bid", String(a.bid), "--as", String(a.evaluator)];
+    case "panel_decide":
+      return ["eval", "panel", "--call", a.call, "--bid", String(a.bidId), "--position", String(a.position), "--reason", a.reason];
+    case "audit_query": {
+      const f = a.filter;
+      return [
+        "audit", ...opt("--call", f.call), ...opt("--bid", f.bid_id), ...opt("--evaluator", f.evaluator_id),
+        ...opt("--action", f.action), ...opt("--from", f.from), ...opt("--to", f.to),
+        "--limit", String(a.limit), "--offset", String(a.offset),
+      ];
+    }
+    case "audit_actions":
+      return ["audit", "--kinds"];
+    case "score_history":
+      return async () => {
+        const bid = await cli(["bid", "show", String(a.bid)]);
+        if (bid.err) return bid;
+        return cli(["eval", "history", "--call", bid.ok.bid.call_code, "--bid", String(a.bid), "--evaluator", String(a.evaluatorId), "--criterion", a.criterion]);
+      };
+    case "report_verify":
+      return ["report", "verify", a.path];
+    case "verify_database":
+      return ["verify"];
+    default:
+      return null;
+  }
+}
+
+/** The Vite plugin: POST /__gigafund {db, cmd, args} → {ok} | {err}. */
+export function cliBridge(bin) {
+  return {
+    name: "gigafund-cli-bridge",
+    configureServer(server) {
+      server.middlewares.use("/__gigafund", (req, res) => {
+        let body = "";
+        req.on("data", (c) => (body += c));
+        req.on("end", async () => {
+          const { db, cmd, args } = JSON.parse(body);
+          const cli = (argv) => run(bin, db, argv);
+          const t = translate(cmd, args ?? {}, cli);
+          const answer = t === null
+            ? { err: { code: "Internal", message: `the CLI bridge has no command for ${cmd}`, problems: [] } }
+            : typeof t === "function" ? await t() : await cli(t);
+          res.setHeader("content-type", "application/json");
+          res.end(JSON.stringify(answer));
+        });
+      });
+    },
+  };
+}
+
+export function cleanBridge() {
+  rmSync(scratch, { recursive: true, force: true });
+}

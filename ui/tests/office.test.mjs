@@ -1,0 +1,443 @@
+// The programme office's views in a real headless Chromium, every command answered live
+// by the real `gigafund --json` CLI on a real database (tests/cli-bridge.mjs): calls and
+// their settings, submissions taken in many at a time, the roster, the assignment matrix,
+// consensus, offline packages and the audit log — and each form's refusals as the CLI
+// gives them, shown where they belong.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer } from "vite";
+import { chromium } from "playwright-core";
+import { cliBridge, cleanBridge } from "./cli-bridge.mjs";
+
+const uiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const repo = join(uiDir, "..");
+const shots = join(uiDir, "test-results");
+const bin =
+  process.env.GIGAFUND_BIN ??
+  join(process.env.CARGO_TARGET_DIR ?? join(repo, "target"), "debug", "gigafund");
+const ANTENNA = "EUROHPC-AIFA-2026-01";
+const PASS = "a passphrase long enough";
+
+let server;
+let browser;
+let baseUrl;
+let tmp;
+let k = 0;
+
+function cli(db, ...args) {
+  return JSON.parse(execFileSync(bin, ["--db", db, "--json", ...args], { encoding: "utf8" }));
+}
+function cliAny(db, ...args) {
+  try {
+    return cli(db, ...args);
+  } catch (e) {
+    return JSON.parse(e.stdout);
+  }
+}
+const fresh = (name) => join(tmp, `${k++}-${name}.sqlite3`);
+function demo() {
+  const db = fresh("demo");
+  cli(db, "demo");
+  return db;
+}
+/** The demo programme without its evaluation: calls, bids, the roster, no assignment. */
+function programme() {
+  const root = join(tmp, `programme-${k++}`);
+  cpSync(join(repo, "templates"), join(root, "templates"), { recursive: true });
+  cpSync(join(repo, "sample-data"), join(root, "sample-data"), { recursive: true });
+  rmSync(join(root, "sample-data", "evaluation.toml"));
+  const db = fresh("programme");
+  cli(db, "demo", "--from", root);
+  return db;
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "gigafund-office-"));
+  mkdirSync(shots, { recursive: true });
+  server = await createServer({
+    root: uiDir,
+    logLevel: "error",
+    plugins: [cliBridge(bin)],
+    server: { port: 0, strictPort: false, host: "127.0.0.1" },
+  });
+  await server.listen();
+  baseUrl = server.resolvedUrls.local[0];
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  cleanBridge();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A page of the app on `db`, the CLI answering; `picks` are what the native dialogs return. */
+async function open(db, { lang = "en", hash = "#/", picks = [], size = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport: size, locale: lang === "fr" ? "fr-FR" : "en-GB" });
+  const page = await context.newPage();
+  const requests = [];
+  page.on("request", (r) => requests.push(r.url()));
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  await page.addInitScript(
+    ([d, l, p]) => {
+      window.__GIGAFUND_BRIDGE__ = d;
+      window.__GIGAFUND_PICKS__ = p;
+      localStorage.setItem("gigafund.lang", l);
+    },
+    [db, lang, picks],
+  );
+  await page.goto(`${baseUrl}mock.html${hash}`);
+  return { page, context, requests, pageErrors };
+}
+const pick = (page, ...values) => page.evaluate((v) => window.__GIGAFUND_PICKS__.push(...v), values);
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+/** Types into a locale-aware number input and commits it. */
+async function typeNumber(locator, text) {
+  await locator.fill(text);
+  await locator.blur();
+}
+
+test("from an empty database a call is created from a template, and its form refuses bad settings beside their fields", async () => {
+  const db = fresh("empty");
+  cli(db, "init");
+  const { page, context, requests, pageErrors } = await open(db);
+  await page.getByTestId("first-run-call").click();
+  await page.getByTestId("call-new").click();
+  const dialog = page.getByTestId("call-new-dialog");
+  await dialog.waitFor();
+  await page.getByTestId("nc-template").selectOption("ai-factory-antenna.toml");
+  assert.equal(await page.getByTestId("nc-code").inputValue(), ANTENNA);
+  await page.getByTestId("nc-code").fill("bad code");
+  await page.getByTestId("nc-create").click();
+  await dialog.locator(".field-error").first().waitFor();
+  assert.match(await dialog.locator(".field-error").first().textContent(), /upper-case letters/, "the refusal sits under the code");
+  await page.getByTestId("nc-code").fill(ANTENNA);
+  await page.getByTestId("nc-create").click();
+  await page.getByTestId("call-form").waitFor();
+  assert.match(page.url(), /#\/calls\/EUROHPC-AIFA-2026-01$/);
+  await shot(page, "office-call-settings");
+
+  // A weight of 0 and a threshold off the scale: both refused, each beside its input.
+  await typeNumber(page.getByTestId("cf-weight-2"), "0");
+  await typeNumber(page.getByTestId("cf-threshold-3"), "7");
+  await page.getByTestId("call-save").click();
+  const weightRow = page.locator("tr[data-criterion=IMPLEMENTATION]");
+  await weightRow.locator(".field-error").first().waitFor();
+  assert.match(await weightRow.textContent(), /the weight is positive/);
+  assert.match(await page.locator("tr[data-criterion=IMPACT]").textContent(), /the threshold lies on the call's scale/);
+  assert.match(await page.getByTestId("call-errors").textContent(), /2 problems/);
+  await shot(page, "office-call-refused");
+
+  await typeNumber(page.getByTestId("cf-weight-2"), "1.25");
+  await typeNumber(page.getByTestId("cf-threshold-3"), "3");
+  await typeNumber(page.getByTestId("cf-budget"), "45,000,000");
+  await page.getByTestId("call-save").click();
+  const review = page.getByTestId("call-review");
+  await review.waitFor();
+  const changes = await review.getByTestId("call-changes").textContent();
+  assert.match(changes, /Budget.*€40,000,000.*€45,000,000/s);
+  assert.match(changes, /Weight — IMPLEMENTATION/);
+  assert.equal(await review.getByTestId("call-needs-reason").count(), 0, "nothing is scored yet: no reason needed");
+  await page.getByTestId("call-confirm").click();
+  await page.getByTestId("call-saved").waitFor();
+  assert.match(await page.getByTestId("call-saved").textContent(), /version 2/);
+  const stored = cli(db, "call", "show", ANTENNA);
+  assert.equal(stored.budget, 4_500_000_000);
+  assert.equal(stored.criteria[1].weight, 1.25);
+  await page.getByTestId("call-tab-versions").click();
+  assert.equal(await page.getByTestId("call-versions").locator("tbody tr").count(), 2);
+  assert.deepEqual(requests.filter((u) => !u.startsWith(baseUrl)), [], "no request leaves the machine");
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("once scoring has started, a change to a ranking rule asks for its reason, which is recorded", async () => {
+  const db = demo();
+  const { page, context } = await open(db, { hash: `#/calls/${ANTENNA}` });
+  await page.getByTestId("call-form").waitFor();
+  await typeNumber(page.getByTestId("cf-overall"), "11");
+  await page.getByTestId("call-save").click();
+  const review = page.getByTestId("call-review");
+  await review.getByTestId("call-needs-reason").waitFor();
+  assert.equal(await page.getByTestId("call-confirm").isDisabled(), true, "no confirmation without a reason");
+  await page.getByTestId("cf-reason").fill("The panel raised the overall threshold on 2 December.");
+  await page.getByTestId("call-confirm").click();
+  await page.getByTestId("call-saved").waitFor();
+  const versions = cli(db, "call", "versions", ANTENNA);
+  assert.equal(versions.at(-1).reason, "The panel raised the overall threshold on 2 December.");
+  assert.equal(versions.at(-1).call.settings.overall_threshold, 11);
+  await context.close();
+});
+
+test("submissions are taken in many at a time: each refused file lists its problems and stores nothing", async () => {
+  // The applicants' side: submission packages of the three antenna bids.
+  const applicant = fresh("applicant");
+  cli(applicant, "call", "new", "--template", "ai-factory-antenna.toml", "--code", ANTENNA);
+  const inbox = join(tmp, `inbox-${k++}`);
+  for (const acronym of ["LIFFEY-ANT", "DANUBE-ANT", "FJORD-ANT"]) {
+    cli(applicant, "bid", "package", join(repo, "sample-data", "workbooks", `${acronym}.xlsx`), "--call", ANTENNA, "--out", join(inbox, acronym));
+  }
+  cpSync(join(repo, "sample-data", "workbooks", "broken", "wrong-types.xlsx"), join(inbox, "wrong-types.xlsx"));
+  const db = fresh("office");
+  cli(db, "call", "new", "--template", "ai-factory-antenna.toml", "--code", ANTENNA);
+  const { page, context } = await open(db, { hash: `#/calls/${ANTENNA}?tab=submissions`, picks: [inbox] });
+  await page.getByTestId("intake-folder").click();
+  const results = page.getByTestId("intake-results");
+  await results.locator("tbody tr").nth(3).waitFor();
+  await page.getByTestId("intake-progress").getByText(/3 files imported, 1 refused/).waitFor();
+  const refused = results.locator("tr.refused");
+  assert.equal(await refused.count(), 1);
+  await refused.getByRole("button").click();
+  const problems = await refused.getByTestId("intake-problems").textContent();
+  assert.match(problems, /Site & Energy · E2/, "the sheet and cell of each problem");
+  await shot(page, "office-intake");
+  const bids = cli(db, "bid", "list", "--call", ANTENNA);
+  assert.deepEqual(bids.map((b) => b.acronym).sort(), ["DANUBE-ANT", "FJORD-ANT", "LIFFEY-ANT"]);
+  assert.ok(bids.every((b) => b.status === "submitted"));
+  await context.close();
+});
+
+test("a roster with a bad cell is refused with its sheet and cell; a good one imports", async () => {
+  const db = fresh("roster");
+  cli(db, "call", "new", "--template", "ai-factory-antenna.toml", "--code", ANTENNA);
+  const dir = join(tmp, `roster-${k++}`);
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, "experts.csv"),
+    "name,email,organisation,country,expertise\nDr. Åsa Öberg,asa@kth.example,KTH,SE,hpc\nJean Dupont,not-an-email,CEA,FR,finance\n",
+  );
+  // A real spreadsheet, as an office would keep it.
+  execFileSync("soffice", ["--headless", "--convert-to", "ods", "--outdir", dir, join(dir, "experts.csv")], {
+    env: { ...process.env, HOME: dir },
+    stdio: "ignore",
+  });
+  const expected = cliAny(db, "eval", "roster", "import", join(dir, "experts.ods")).error;
+  const { page, context } = await open(db, { hash: "#/experts", picks: [join(dir, "experts.ods")] });
+  await page.getByTestId("roster-import").click();
+  const problems = page.getByTestId("roster-problems");
+  await problems.waitFor();
+  const text = await problems.textContent();
+  assert.match(text, /experts\.ods · experts · B3 · email/, `the CLI says: ${expected.message}`);
+  assert.equal(cli(db, "eval", "roster", "list").length, 0, "nothing was stored");
+  await shot(page, "office-roster-refused");
+  writeFileSync(join(dir, "good.csv"), "name,email,organisation,country,expertise\nDr. Åsa Öberg,asa@kth.example,KTH,SE,hpc\n");
+  await pick(page, join(dir, "good.csv"));
+  await page.getByTestId("roster-import").click();
+  await page.getByTestId("roster-imported").waitFor();
+  assert.equal(await page.getByTestId("roster").locator("tbody tr").count(), 1);
+  await context.close();
+});
+
+test("the assignment matrix refuses a conflicted pair in place with its reason, and assigns the rest", async () => {
+  const db = programme();
+  const { page, context } = await open(db, { hash: `#/evaluation?call=INVESTAI-AIGF-2026&tab=assignment` });
+  await page.getByTestId("assign-matrix").waitFor();
+  // Dr. van der Berg works for a member of THAMES-GF: a detected conflict.
+  const conflicted = page.locator('[data-testid=assign-matrix] .cell.conflict[data-bid="THAMES-GF"]').first();
+  await conflicted.click();
+  await page.getByTestId("assign-conflict").waitFor();
+  await page.getByTestId("assign-add").click();
+  const refusal = page.getByTestId("assign-problems");
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /conflict of interest: .* cannot evaluate THAMES-GF/);
+  await shot(page, "office-matrix-refused");
+  await page.getByTestId("assign-auto").click();
+  await page.getByTestId("assign-plan").waitFor();
+  const matrix = cli(db, "eval", "matrix", "--call", "INVESTAI-AIGF-2026");
+  assert.equal(matrix.pending, 0, "the automatic assignment filled every panel");
+  assert.match(await page.getByTestId("assign-summary").textContent(), new RegExp(`${matrix.bids.length} of ${matrix.bids.length} bids`));
+  // By keyboard: the first cell, then Delete removes that expert (no score yet).
+  const first = matrix.cells.find((c) => c.role === "expert");
+  const cell = page.locator(`[data-testid=assign-matrix] .cell[data-bid="${matrix.bids[first.bid].acronym}"][data-expert="${matrix.experts[first.expert].email}"]`);
+  await cell.click();
+  await page.keyboard.press("Delete");
+  await page.getByTestId("assign-summary").getByText(/1 assignment to make/).waitFor();
+  await shot(page, "office-matrix");
+  await context.close();
+});
+
+test("a consensus without its reconciliation note is refused beside the criterion, and approval says why it is blocked", async () => {
+  const db = programme();
+  cli(db, "eval", "assign", "--call", ANTENNA);
+  const rows = cli(db, "eval", "assignments", "--call", ANTENNA).filter((r) => r.acronym === "LIFFEY-ANT");
+  const roster = cli(db, "eval", "roster", "list");
+  const email = (id) => roster.find((e) => e.id === id).email;
+  const comment = "A".repeat(20) + " — a considered opinion on the proposal, its work plan, the hosting capacity and its risks.";
+  const csv = ["bid,evaluator,criterion,score,comment"];
+  rows.forEach((r, i) => {
+    csv.push(`LIFFEY-ANT,${email(r.evaluator_id)},RELEVANCE,${[2, 4, 3][i]},"${comment}"`);
+    csv.push(`LIFFEY-ANT,${email(r.evaluator_id)},IMPLEMENTATION,4,"${comment}"`);
+    csv.push(`LIFFEY-ANT,${email(r.evaluator_id)},IMPACT,4,"${comment}"`);
+  });
+  const scores = join(tmp, `scores-${k++}.csv`);
+  writeFileSync(scores, csv.join("\n") + "\n");
+  cli(db, "eval", "import-scores", "--call", ANTENNA, scores, "--submit");
+  const bid = cli(db, "bid", "list", "--call", ANTENNA).find((b) => b.acronym === "LIFFEY-ANT");
+  const { page, context } = await open(db, { hash: `#/evaluation?call=${ANTENNA}&tab=consensus` });
+  await page.getByTestId("co-bid").selectOption(String(bid.id));
+  const relevance = page.locator("section[data-criterion=RELEVANCE]");
+  await relevance.getByTestId("co-divergent").waitFor();
+  await relevance.getByTestId("co-score-RELEVANCE").selectOption("3");
+  await relevance.getByTestId("co-comment-RELEVANCE").fill(comment);
+  await relevance.getByTestId("co-save-RELEVANCE").click();
+  const refusal = relevance.getByTestId("co-problems-RELEVANCE");
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /differ by 2\.0 points .* reconciliation note/);
+  assert.match(await page.getByTestId("co-blocked").textContent(), /Relevance has no consensus score yet/);
+  await shot(page, "office-consensus-refused");
+  await relevance.getByTestId("co-note-RELEVANCE").fill("The experts agreed the link to the AI Factory is real but thin.");
+  await relevance.getByTestId("co-save-RELEVANCE").click();
+  await relevance.getByText(/Saved/).waitFor();
+  for (const c of ["IMPLEMENTATION", "IMPACT"]) {
+    const s = page.locator(`section[data-criterion=${c}]`);
+    await s.getByTestId(`co-score-${c}`).selectOption("4");
+    await s.getByTestId(`co-comment-${c}`).fill(comment);
+    await s.getByTestId(`co-save-${c}`).click();
+    await s.getByText(/Saved/).waitFor();
+  }
+  for (let i = 0; i < rows.length; i++) {
+    await page.getByTestId("co-approve").first().click();
+    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=co-approve]").length === n, rows.length - i - 1);
+  }
+  await page.getByTestId("co-complete").waitFor();
+  const view = cli(db, "eval", "consensus", "show", "--call", ANTENNA, "--bid", "LIFFEY-ANT");
+  assert.ok(view.complete, "approved by every expert, as the CLI reads it");
+  await context.close();
+});
+
+test("offline packages: exported with typed passphrases, a tampered return refused whole, a conflicting score resolved", async () => {
+  const db = programme();
+  cli(db, "eval", "assign", "--call", ANTENNA);
+  const row = cli(db, "eval", "assignments", "--call", ANTENNA)[0];
+  const expert = cli(db, "eval", "roster", "list").find((e) => e.id === row.evaluator_id);
+  const dir = join(tmp, `packages-${k++}`);
+  mkdirSync(dir);
+  const key = join(dir, "expert-key.json");
+  const pub = cli(db, "eval", "key", "new", "--out", key).public_key;
+  const { page, context } = await open(db, { hash: "#/experts" });
+  // The office registers the expert's key, pasted, and reads its fingerprint back.
+  await page.locator(`tr[data-email="${expert.email}"]`).getByTestId("key-register").click();
+  await page.getByTestId("key-text").fill(pub);
+  await page.getByTestId("key-save").click();
+  await page.getByTestId("key-done").waitFor();
+  assert.match(await page.getByTestId("key-done").textContent(), /[0-9A-F]{4} [0-9A-F]{4}/);
+  await page.keyboard.press("Escape");
+
+  await page.goto(`${baseUrl}mock.html#/evaluation?call=${ANTENNA}&tab=packages`);
+  await page.getByTestId("pk-export").click();
+  await pick(page, dir);
+  await page.getByTestId("pk-folder").click();
+  await page.getByTestId("pk-folder-path").getByText(dir).waitFor();
+  const go = page.getByTestId("pk-export-go");
+  await page.getByTestId("pk-pass").fill("too short");
+  assert.equal(await go.isDisabled(), true, "a short passphrase is not accepted");
+  await page.getByTestId("pk-pass").fill(PASS);
+  await go.click();
+  await page.getByTestId("pk-export-dialog").getByText(/1 of 1 written/).waitFor();
+  const pkg = join(dir, `${ANTENNA}-${expert.email.split("@")[0].replace(/[^A-Za-z0-9-]/g, "-")}.gfpackage`);
+  assert.equal(readFileSync(pkg).subarray(0, 18).toString(), "GIGAFUND-PACKAGE 1");
+  await page.keyboard.press("Escape");
+
+  // The expert scores offline in their own database and writes the signed return.
+  const own = fresh("expert");
+  writeFileSync(join(dir, "pass"), PASS);
+  cli(own, "eval", "package", "open", pkg, "--passphrase-file", join(dir, "pass"));
+  const comment = "A considered opinion on the proposal, its work plan, the hosting capacity, its costs and its risks, at length.";
+  for (const [c, s] of [["RELEVANCE", 4], ["IMPLEMENTATION", 3.5], ["IMPACT", 4.5]]) {
+    cli(own, "eval", "score", "--call", ANTENNA, "--bid", row.acronym, "--criterion", c, "--score", String(s), "--comment", comment);
+  }
+  const ret = join(dir, "return.gfreturn");
+  cli(own, "eval", "package", "return", "--key", key, "--out", ret, "--passphrase-file", join(dir, "pass"));
+  // The office changes one of those scores meanwhile.
+  cli(db, "eval", "score", "--call", ANTENNA, "--bid", row.acronym, "--criterion", "IMPACT", "--score", "2", "--comment", "Phoned in by the expert.", "--as", expert.email);
+
+  const tampered = join(dir, "tampered.gfreturn");
+  const bytes = readFileSync(ret);
+  bytes[bytes.length - 10] ^= 0x01;
+  writeFileSync(tampered, bytes);
+  await pick(page, [tampered]);
+  await page.getByTestId("pk-returns").click();
+  await page.getByTestId("pk-rpass").fill(PASS);
+  await page.getByTestId("pk-returns-go").click();
+  const refusal = page.getByTestId("pk-return-problems");
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /cannot be decrypted/);
+  assert.equal(cli(db, "eval", "package", "list", "--call", ANTENNA)[0].returned_at, null, "nothing of it was applied");
+  await shot(page, "office-return-refused");
+  await page.keyboard.press("Escape");
+
+  await pick(page, [ret]);
+  await page.getByTestId("pk-returns").click();
+  await page.getByTestId("pk-rpass").fill(PASS);
+  await page.getByTestId("pk-returns-go").click();
+  await page.getByTestId("pk-return-ok").waitFor();
+  assert.match(await page.getByTestId("pk-return-ok").textContent(), /2 applied, 0 unchanged, 1 conflict/);
+  await page.keyboard.press("Escape");
+  await page.getByTestId("pk-unresolved").waitFor();
+  await shot(page, "office-packages");
+  await page.getByTestId("pk-keep-return").click();
+  await page.getByTestId("pk-conflicts").locator("tr.resolved").waitFor();
+  const scores = cli(db, "eval", "scores", "--call", ANTENNA, "--bid", row.acronym, "--as", expert.email).own;
+  assert.equal(scores.find((s) => s.criterion === "IMPACT").score, 4.5, "the return's value, chosen");
+  await context.close();
+});
+
+test("the audit log filters by bid and kind, shows a score's history, checks the database and verifies a report", async () => {
+  const db = demo();
+  const { page, context } = await open(db, { hash: "#/audit" });
+  await page.getByTestId("au-chain").getByText(/chain unbroken/).waitFor();
+  const all = cli(db, "audit", "--limit", "1");
+  await page.getByTestId("au-total").getByText(new RegExp(`${all.total.toLocaleString("en")} entries`)).waitFor();
+  const rhein = cli(db, "bid", "list").find((b) => b.acronym === "RHEIN-AI");
+  await page.getByTestId("au-bid").selectOption(String(rhein.id));
+  await page.getByTestId("au-action").selectOption("score");
+  const only = cli(db, "audit", "--bid", String(rhein.id), "--action", "score", "--limit", "1");
+  await page.getByTestId("au-total").getByText(new RegExp(`^${only.total} entries`)).waitFor();
+  const firstScore = page.locator("[data-testid=au-rows] .entry", { hasText: "Score entered" }).first();
+  await firstScore.click();
+  await page.getByTestId("au-history").waitFor();
+  assert.ok((await page.getByTestId("au-history").locator("tr").count()) >= 1);
+  await shot(page, "office-audit");
+
+  const esr = join(tmp, `esr-${k++}.pdf`);
+  cli(db, "report", "esr", "--bid", "RHEIN-AI", "--out", esr);
+  await pick(page, [esr]);
+  await page.getByTestId("au-report").click();
+  await page.getByTestId("au-report-result").getByText(/matches/).waitFor();
+  await context.close();
+});
+
+test("the office's views in French", async () => {
+  const db = demo();
+  for (const [hash, name] of [
+    ["#/calls", "calls"],
+    [`#/calls/${ANTENNA}`, "call-settings"],
+    ["#/experts", "experts"],
+    ["#/experts?tab=conflicts&call=INVESTAI-AIGF-2026", "conflicts"],
+    [`#/evaluation?call=INVESTAI-AIGF-2026&tab=assignment`, "matrix"],
+    [`#/evaluation?call=${ANTENNA}&tab=packages`, "packages"],
+    ["#/audit", "audit"],
+  ]) {
+    const { page, context, pageErrors } = await open(db, { lang: "fr", hash });
+    await page.locator("main h1, main h2").first().waitFor();
+    await page.waitForLoadState("networkidle");
+    const text = await page.locator("main").textContent();
+    for (const english of ["Save", "Settings", "Roster", "Assign automatically", "Audit log", "Export packages"]) {
+      assert.ok(!text.includes(english), `${name}: "${english}" in French view`);
+    }
+    await shot(page, `office-fr-${name}`);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  }
+});
