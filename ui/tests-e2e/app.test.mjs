@@ -3,7 +3,8 @@
 // real CLI. Run through `xvfb-run -a` (see scripts/test.sh).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { startApp } from "./driver.mjs";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -13,74 +14,29 @@ const uiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const target = process.env.CARGO_TARGET_DIR ?? join(uiDir, "..", "target");
 const cliBin = process.env.GIGAFUND_BIN ?? join(target, "debug", "gigafund");
 const appBin = process.env.GIGAFUND_APP ?? join(target, "debug", "gigafund-desktop");
-const port = 4444 + Math.floor(Math.random() * 1000);
-const driverUrl = `http://127.0.0.1:${port}`;
+const shots = join(uiDir, "test-results");
 
-let driver;
+let app;
 let tmp;
-let session;
-
-async function wd(method, path, body) {
-  const res = await fetch(`${driverUrl}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-const s = (path) => `/session/${session}${path}`;
+let wd;
+let s;
+let find;
+let findAll;
+let text;
+let click;
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
-
-async function find(css) {
-  const found = await wd("POST", s("/element"), { using: "css selector", value: css });
-  return found[ELEMENT];
-}
-async function findAll(css) {
-  return (await wd("POST", s("/elements"), { using: "css selector", value: css })).map((e) => e[ELEMENT]);
-}
-const text = (id) => wd("GET", s(`/element/${id}/text`));
-const click = (id) => wd("POST", s(`/element/${id}/click`), {});
-
-/** Waits (bounded) for the driver to answer: it starts in a fraction of a second. */
-async function driverReady() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`${driverUrl}/status`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("tauri-driver did not start within 10 s");
-}
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), "gigafund-e2e-"));
   const db = join(tmp, "demo.sqlite3");
   execFileSync(cliBin, ["--db", db, "demo"], { stdio: "ignore" });
-  driver = spawn("tauri-driver", ["--port", String(port), "--native-driver", "/usr/bin/WebKitWebDriver"], {
-    env: { ...process.env, GIGAFUND_DB: db },
-    stdio: "ignore",
-  });
-  await driverReady();
-  const created = await wd("POST", "/session", {
-    capabilities: {
-      alwaysMatch: { browserName: "wry", "tauri:options": { application: appBin } },
-    },
-  });
-  session = created.sessionId;
-  // Element look-ups wait up to 15 s for the app to render.
-  await wd("POST", s("/timeouts"), { implicit: 15000 });
+  app = await startApp({ appBin, db, home: join(tmp, "home"), shots });
+  ({ wd, s, find, findAll, text, click } = app);
 });
 
 after(async () => {
-  if (session) await wd("DELETE", s("")).catch(() => {});
-  driver?.kill();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await app?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 test("the app opens on the demo programme with the Gigafund window title", async () => {

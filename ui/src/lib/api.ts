@@ -205,24 +205,49 @@ export const api = {
 
 const databaseFilters = [{ name: "Gigafund database", extensions: ["sqlite3", "sqlite", "db"] }];
 
+declare global {
+  interface Window {
+    __GIGAFUND_PICKS__?: (string | string[] | null)[];
+  }
+}
+
+/**
+ * End-to-end tests drive the real app through WebDriver, which cannot reach the native
+ * file dialogs: when a test has set a queue on the window, the next dialog answers from it
+ * instead. Only the page's own script can set it (the app loads no remote content).
+ */
+function queued(): { answer: string | string[] | null } | null {
+  const q = globalThis.window?.__GIGAFUND_PICKS__;
+  return Array.isArray(q) ? { answer: q.length ? (q.shift() ?? null) : null } : null;
+}
+const one = (a: string | string[] | null) => (Array.isArray(a) ? (a[0] ?? null) : a);
+
 /** Native dialog: an existing database to open, or null when the user cancels. */
 export async function pickDatabase(title: string): Promise<string | null> {
+  const q = queued();
+  if (q) return one(q.answer);
   const chosen = await openDialog({ title, multiple: false, directory: false, filters: databaseFilters });
   return typeof chosen === "string" ? chosen : null;
 }
 
 /** Native dialog: where to create a new database, or null when the user cancels. */
 export async function pickNewDatabase(title: string): Promise<string | null> {
+  const q = queued();
+  if (q) return one(q.answer);
   return await saveDialog({ title, defaultPath: "gigafund.sqlite3", filters: databaseFilters });
 }
 
 /** Native dialog: where to save a PDF report, or null when the user cancels. */
 export async function pickPdf(title: string, defaultPath: string): Promise<string | null> {
+  const q = queued();
+  if (q) return one(q.answer);
   return await saveDialog({ title, defaultPath, filters: [{ name: "PDF", extensions: ["pdf"] }] });
 }
 
 /** Native dialog: an applicant workbook to read, or null when the user cancels. */
 export async function pickWorkbook(title: string): Promise<string | null> {
+  const q = queued();
+  if (q) return one(q.answer);
   const chosen = await openDialog({
     title,
     multiple: false,
@@ -234,6 +259,8 @@ export async function pickWorkbook(title: string): Promise<string | null> {
 
 /** Native dialog: where to save the annotated copy of a workbook. */
 export async function pickXlsx(title: string, defaultPath: string): Promise<string | null> {
+  const q = queued();
+  if (q) return one(q.answer);
   return await saveDialog({ title, defaultPath, filters: [{ name: "Excel", extensions: ["xlsx"] }] });
 }
 
@@ -256,6 +283,8 @@ export async function pickFiles(
   filters: { name: string; extensions: string[] }[],
   multiple = true,
 ): Promise<string[] | null> {
+  const q = queued();
+  if (q) return q.answer === null ? null : Array.isArray(q.answer) ? q.answer : [q.answer];
   const chosen = await openDialog({ title, multiple, directory: false, filters });
   if (chosen === null) return null;
   return Array.isArray(chosen) ? chosen : [chosen];
@@ -267,11 +296,15 @@ export async function pickSave(
   defaultPath: string,
   filters: { name: string; extensions: string[] }[],
 ): Promise<string | null> {
+  const q = queued();
+  if (q) return one(q.answer);
   return await saveDialog({ title, defaultPath, filters });
 }
 
 /** Native dialog: a folder to write documents into, or null when the user cancels. */
 export async function pickFolder(title: string): Promise<string | null> {
+  const q = queued();
+  if (q) return one(q.answer);
   const chosen = await openDialog({ title, multiple: false, directory: true });
   return typeof chosen === "string" ? chosen : null;
 }
