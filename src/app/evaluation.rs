@@ -189,7 +189,7 @@ pub struct ConflictList {
 }
 
 pub fn conflicts(store: &Store, call_code: &str) -> Result<ConflictList> {
-    let data = CallData::load(store.conn(), call_code)?;
+    let data = CallData::load_consortia(store.conn(), call_code)?;
     Ok(ConflictList {
         call: data.call.code.clone(),
         conflicts: evaluation::conflicts::find(&data),
@@ -382,7 +382,7 @@ pub fn score_conflicts(store: &Store, call_code: &str) -> Result<Vec<ScoreConfli
 
 /// The organisations of a call's consortia (a conflict may be declared against one).
 pub fn organisations(store: &Store, call_code: &str) -> Result<Vec<crate::model::Organisation>> {
-    let data = CallData::load(store.conn(), call_code)?;
+    let data = CallData::load_consortia(store.conn(), call_code)?;
     let mut out: Vec<crate::model::Organisation> = Vec::new();
     for m in data.bids.iter().flat_map(|b| b.consortium.members.iter()) {
         if !out.iter().any(|o| o.id == m.organisation.id) {

@@ -227,7 +227,7 @@ fn free_count(blocked: &HashSet<(i64, i64)>, data: &CallData, evaluator: i64) ->
 
 /// Plans and stores the automatic assignment in one transaction.
 pub fn auto(store: &mut Store, actor: &Actor, call_code: &str) -> Result<AssignPlan> {
-    let data = CallData::load(store.conn(), call_code)?;
+    let data = CallData::load_consortia(store.conn(), call_code)?;
     let findings = conflicts::find(&data);
     let plan = plan(&data, &findings);
     store.write(actor, |tx| {
@@ -256,7 +256,7 @@ pub fn manual(
     evaluator_key: &str,
     role: AssignmentRole,
 ) -> Result<Assignment> {
-    let data = CallData::load(store.conn(), call_code)?;
+    let data = CallData::load_consortia(store.conn(), call_code)?;
     let bid = data.bid_by_key(bid_key)?.clone();
     let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
     let findings = conflicts::find(&data);
@@ -514,7 +514,7 @@ pub struct AssignmentMatrix {
 }
 
 pub fn matrix(conn: &rusqlite::Connection, call_code: &str) -> Result<AssignmentMatrix> {
-    let data = CallData::load(conn, call_code)?;
+    let data = CallData::load_consortia(conn, call_code)?;
     let findings = conflicts::find(&data);
     let p = plan(&data, &findings);
     let scores = store::evaluation::call_scores(conn, data.call.id)?;

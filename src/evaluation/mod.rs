@@ -56,6 +56,20 @@ impl CallData {
         })
     }
 
+    /// Like [`CallData::load`], with each bid's head, scope and consortium only: what
+    /// conflicts and assignment read (a thousand whole bids take a while to load).
+    pub fn load_consortia(conn: &Connection, call_code: &str) -> Result<CallData> {
+        let call = store::calls::by_code(conn, call_code)?;
+        let ids = store::evaluation::call_bid_ids(conn, call.id)?;
+        Ok(CallData {
+            bids: store::bids::consortia_of(conn, &ids)?,
+            evaluators: store::evaluation::evaluators(conn)?,
+            conflicts: store::evaluation::conflicts(conn)?,
+            assignments: store::evaluation::assignments(conn, call.id)?,
+            call,
+        })
+    }
+
     pub fn bid(&self, id: i64) -> Option<&Bid> {
         self.bids.iter().find(|b| b.id == id)
     }

@@ -342,7 +342,7 @@ pub fn import_csv(
 ) -> Result<ScoreImport> {
     let file = crate::ingest::display_name(path);
     let text = crate::ingest::read_text(path)?;
-    let data = CallData::load(store.conn(), call_code)?;
+    let data = CallData::load_consortia(store.conn(), call_code)?;
     let conn = store.conn();
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)

@@ -507,3 +507,89 @@ pub fn current(conn: &Connection) -> Result<Vec<Bid>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     ids.into_iter().map(|id| get(conn, id)).collect()
 }
+
+/// The bids `ids` as the assignment and conflict rules read them, in few queries: head,
+/// scope and consortium (members with their organisations). Sites, hardware, costs and
+/// financing are left empty; use [`get`] for a whole bid.
+pub fn consortia_of(conn: &Connection, ids: &[i64]) -> Result<Vec<Bid>> {
+    let mut by_id: std::collections::HashMap<i64, Bid> = std::collections::HashMap::new();
+    let mut consortium_of: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    let mut stmt = conn.prepare(
+        "SELECT b.id, c.code, b.consortium_id, b.acronym, b.title, b.status, b.version,
+                b.scope, b.requested_eu_cents, b.requested_member_state_cents, k.name
+         FROM bids b JOIN calls c ON c.id = b.call_id JOIN consortia k ON k.id = b.consortium_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if !wanted.contains(&id) {
+            continue;
+        }
+        let consortium_id: i64 = r.get(2)?;
+        consortium_of.insert(id, consortium_id);
+        by_id.insert(
+            id,
+            Bid {
+                id,
+                call_code: r.get(1)?,
+                consortium: Consortium {
+                    id: consortium_id,
+                    name: r.get(10)?,
+                    members: Vec::new(),
+                },
+                acronym: r.get(3)?,
+                title: r.get(4)?,
+                status: enum_from_text(5, r.get(5)?)?,
+                version: r.get(6)?,
+                submitted_at: None,
+                scope: from_json(7, &r.get::<_, String>(7)?)?,
+                sites: Vec::new(),
+                hardware: Vec::new(),
+                requested_eu: Eur(r.get(8)?),
+                requested_member_state: Eur(r.get(9)?),
+                capex: Vec::new(),
+                opex: Vec::new(),
+                financing: crate::model::FinancingPlan {
+                    eu_grant: Eur::ZERO,
+                    member_state_grant: Eur::ZERO,
+                    senior_debt: Eur::ZERO,
+                    equity: Eur::ZERO,
+                    guarantee_kind: crate::model::GuaranteeKind::None,
+                    guarantee_amount: Eur::ZERO,
+                },
+                milestones: Vec::new(),
+            },
+        );
+    }
+    let mut members: std::collections::HashMap<i64, Vec<Member>> = std::collections::HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT o.id, o.name, o.country, o.kind, o.email_domain, o.parent_group, m.role,
+                m.consortium_id
+         FROM consortium_members m JOIN organisations o ON o.id = m.organisation_id
+         ORDER BY m.consortium_id, m.position",
+    )?;
+    let mut rows = stmt.query([])?;
+    let wanted_consortia: std::collections::HashSet<i64> =
+        consortium_of.values().copied().collect();
+    while let Some(r) = rows.next()? {
+        let consortium: i64 = r.get(7)?;
+        if !wanted_consortia.contains(&consortium) {
+            continue;
+        }
+        members.entry(consortium).or_default().push(Member {
+            organisation: organisation_row(r)?,
+            role: enum_from_text(6, r.get(6)?)?,
+        });
+    }
+    ids.iter()
+        .map(|id| {
+            let mut b = by_id.remove(id).ok_or_else(|| Error::NotFound {
+                kind: "bid",
+                key: id.to_string(),
+            })?;
+            b.consortium.members = members.get(&b.consortium.id).cloned().unwrap_or_default();
+            Ok(b)
+        })
+        .collect()
+}

@@ -84,6 +84,8 @@ declare global {
   interface Window {
     /** Set to a database path: commands are answered live by the real CLI on it. */
     __GIGAFUND_BRIDGE__?: string;
+    /** When each bridged command was asked and answered (benchmarks). */
+    __GIGAFUND_TIMINGS__?: { cmd: string; start: number; end: number }[];
     /** What the next native dialogs return, in order (bridge mode). */
     __GIGAFUND_PICKS__?: (string | string[] | null)[];
     __GIGAFUND_FIXTURES__?: Fixtures;
@@ -113,12 +115,14 @@ async function bridged(cmd: string, args: unknown): Promise<unknown> {
   if (cmd === "plugin:dialog|open" || cmd === "plugin:dialog|save" || cmd === "plugin:dialog|message") {
     return (window.__GIGAFUND_PICKS__ ?? []).shift() ?? null;
   }
+  const start = performance.now();
   const res = await fetch("/__gigafund", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ db: window.__GIGAFUND_BRIDGE__, cmd, args }),
   });
   const answer = (await res.json()) as { ok?: unknown; err?: ErrorPayload };
+  (window.__GIGAFUND_TIMINGS__ ??= []).push({ cmd, start, end: performance.now() });
   if (answer.err) throw answer.err;
   return answer.ok;
 }
