@@ -5,6 +5,7 @@ mod cli;
 mod compute;
 mod evaluation;
 mod finance;
+mod fuzz_corpus;
 mod ingest;
 mod office;
 mod report;
