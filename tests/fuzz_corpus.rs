@@ -40,7 +40,13 @@ fn fuzz_corpus_workbook_inputs_never_panic_and_answer_a_bid_or_one_refusal() -> 
             cells: 200_000,
         };
         let read = std::panic::catch_unwind(|| {
-            read_bytes("fuzz.xlsx", &data, &known, Some("INVESTAI-AIGF-2026"), limits)
+            read_bytes(
+                "fuzz.xlsx",
+                &data,
+                &known,
+                Some("INVESTAI-AIGF-2026"),
+                limits,
+            )
         })
         .map_err(|_| format!("{} made the reader panic", path.display()))?;
         assert!(
