@@ -628,9 +628,20 @@ fn rank_json_lists_what_the_panel_needs_and_packages_work_through_the_cli() -> T
         .map(|r| r["evaluator_id"].to_string())
         .ok_or("no expert still scoring in the demo")?;
     let key = dir.path().join("key.json");
+    let key_pass = dir.path().join("key-pass.txt");
+    std::fs::write(&key_pass, "my own key passphrase\n")?;
+    let kp = key_pass.to_str().ok_or("path")?;
     let k = json(
         &db,
-        &["eval", "key", "new", "--out", key.to_str().ok_or("path")?],
+        &[
+            "eval",
+            "key",
+            "new",
+            "--out",
+            key.to_str().ok_or("path")?,
+            "--key-passphrase-file",
+            kp,
+        ],
         0,
     )?;
     let public = k["public_key"].as_str().ok_or("public")?.to_string();
@@ -719,6 +730,8 @@ fn rank_json_lists_what_the_panel_needs_and_packages_work_through_the_cli() -> T
             ret.to_str().ok_or("path")?,
             "--passphrase-file",
             p,
+            "--key-passphrase-file",
+            kp,
         ],
         0,
     )?;

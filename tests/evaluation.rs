@@ -848,7 +848,7 @@ fn a_whole_call_evaluated_offline_through_packages() -> TestResult {
     for (k, id) in experts.iter().enumerate() {
         let e = store::evaluation::evaluator(office.conn(), *id)?;
         let key = d.join(format!("key{k}.json"));
-        let public = package::new_key(&key)?;
+        let public = package::new_key(&key, crate::KEY_PASS, actor().at)?;
         // Refused before a key is registered.
         if k == 0 {
             let err = package::export(
@@ -926,14 +926,14 @@ fn a_whole_call_evaluated_offline_through_packages() -> TestResult {
             scoring::submit(&mut own, &actor(), call, b.id, opened.evaluator_id)?;
         }
         let ret = d.join(format!("e{k}.ret"));
-        package::write_return(&own, &actor(), &key, pass, &ret)?;
+        package::write_return(&mut own, &actor(), &key, crate::KEY_PASS, pass, &ret)?;
         returns.push((ret, key, e.email.clone()));
     }
     // A return signed with another evaluator's key is refused.
     {
         let (_, key0, _) = &returns[0];
         let mut own1 = Store::open(&d.join("e1.sqlite3"))?;
-        let err = package::write_return(&own1, &actor(), key0, pass, &d.join("forged.ret"))
+        let err = package::write_return(&mut own1, &actor(), key0, crate::KEY_PASS, pass, &d.join("forged.ret"))
             .err()
             .ok_or("wrong key accepted")?;
         assert!(
@@ -1006,7 +1006,7 @@ fn a_score_edited_at_the_office_and_in_the_return_is_a_conflict_never_overwritte
     let a = data.assignments[0].clone();
     let e = store::evaluation::evaluator(office.conn(), a.evaluator_id)?;
     let key = d.join("k.json");
-    let public = package::new_key(&key)?;
+    let public = package::new_key(&key, crate::KEY_PASS, actor().at)?;
     package::register_key(&mut office, &actor(), &e.email, &public)?;
     let pass = "a long enough passphrase";
     package::export(
@@ -1056,7 +1056,7 @@ fn a_score_edited_at_the_office_and_in_the_return_is_a_conflict_never_overwritte
             ..input(local_bid, opened.evaluator_id, 4.0, "only offline")
         },
     )?;
-    package::write_return(&own, &actor(), &key, pass, &d.join("r.ret"))?;
+    package::write_return(&mut own, &actor(), &key, crate::KEY_PASS, pass, &d.join("r.ret"))?;
     let r = package::import_return(&mut office, &actor(), &d.join("r.ret"), pass)?;
     assert_eq!(r.conflicts.len(), 1);
     assert_eq!(r.conflicts[0].office_score, Some(2.0));

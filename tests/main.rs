@@ -4,6 +4,7 @@ mod bindings;
 mod cli;
 mod compute;
 mod evaluation;
+mod expert;
 mod finance;
 mod fuzz_corpus;
 mod ingest;
@@ -28,5 +29,8 @@ pub fn actor() -> Actor {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The passphrase of the evaluators' signing keys in tests.
+pub const KEY_PASS: &str = "a key passphrase long enough";
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;

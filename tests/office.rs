@@ -393,14 +393,14 @@ fn public_keys_come_as_text_or_as_the_experts_file_never_as_the_secret_one() -> 
     let roster = ev::roster(&store)?;
     let (a, b) = (&roster[0].evaluator, &roster[1].evaluator);
     let secret = d.join("secret.json");
-    let public = package::new_key(&secret)?;
+    let public = package::new_key(&secret, crate::KEY_PASS, actor().at)?;
     let fp = package::fingerprint(&public)?;
     assert_eq!(fp.len(), 24, "five groups of four hex digits: {fp}");
     assert_eq!(fp, package::fingerprint(&public.to_uppercase())?);
 
     let refused = ev::register_key(&mut store, &actor(), &a.email, ev::KeySource::File(&secret));
     assert!(
-        matches!(&refused, Err(e) if e.to_string().contains("secret key file")),
+        matches!(&refused, Err(e) if e.to_string().contains("signing key file")),
         "{refused:?}"
     );
     let file = d.join("public.json");
@@ -433,7 +433,7 @@ fn a_package_says_who_and_what_it_is_before_its_passphrase() -> TestResult {
     let code = "EUROHPC-AIFA-2026-01";
     let a = CallData::load(store.conn(), code)?.assignments[0].clone();
     let e = store::evaluation::evaluator(store.conn(), a.evaluator_id)?;
-    let public = package::new_key(&d.join("k.json"))?;
+    let public = package::new_key(&d.join("k.json"), crate::KEY_PASS, actor().at)?;
     package::register_key(&mut store, &actor(), &e.email, &public)?;
     let out = d.join(package::file_name(code, &e.email, false));
     assert!(out.to_string_lossy().ends_with(".gfpackage"));
@@ -606,7 +606,7 @@ fn a_returned_submission_held_by_a_score_conflict_is_made_when_the_conflict_is_r
     let a = data.assignments[0].clone();
     let e = store::evaluation::evaluator(office.conn(), a.evaluator_id)?;
     let key = d.join("k.json");
-    let public = package::new_key(&key)?;
+    let public = package::new_key(&key, crate::KEY_PASS, actor().at)?;
     package::register_key(&mut office, &actor(), &e.email, &public)?;
     let pass = "a long enough passphrase";
     let pkg = d.join("p.gfpackage");
@@ -632,7 +632,7 @@ fn a_returned_submission_held_by_a_score_conflict_is_made_when_the_conflict_is_r
     }
     scoring::submit(&mut own, &actor(), code, local, opened.evaluator_id)?;
     let ret = d.join("r.gfreturn");
-    package::write_return(&own, &actor(), &key, pass, &ret)?;
+    package::write_return(&mut own, &actor(), &key, crate::KEY_PASS, pass, &ret)?;
     // The office records another value of one score meanwhile.
     scoring::set(
         &mut office,

@@ -5,6 +5,7 @@ pub mod applicant;
 pub mod audit;
 pub mod calls;
 pub mod evaluation;
+pub mod expert;
 pub mod finance;
 pub mod intake;
 pub mod reports;

@@ -225,8 +225,26 @@ pub enum ConsensusCommand {
 
 #[derive(Subcommand)]
 pub enum KeyCommand {
-    /// Create your key pair in FILE (kept private) and print the public key for the office.
+    /// Create your key pair in FILE, its secret sealed with your key passphrase, and print
+    /// the public key for the office.
     New {
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        key_pass: KeyPassphrase,
+    },
+    /// The public key of a key file and its fingerprint (no passphrase needed).
+    Show {
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Write the public key file to send to the office.
+    Public {
+        #[arg(long)]
+        key: PathBuf,
+        /// Your e-mail as the office knows it (the office checks it against its roster).
+        #[arg(long)]
+        email: Option<String>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -240,6 +258,30 @@ pub enum KeyCommand {
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+pub struct KeyPassphrase {
+    /// A file holding the passphrase of your signing key (or set GIGAFUND_KEY_PASSPHRASE).
+    #[arg(long, value_name = "FILE")]
+    key_passphrase_file: Option<PathBuf>,
+}
+
+impl KeyPassphrase {
+    fn read(&self) -> Result<String> {
+        if let Some(p) = &self.key_passphrase_file {
+            return Ok(gigafund::ingest::read_text(p)?
+                .trim_end_matches(['\n', '\r'])
+                .to_string());
+        }
+        std::env::var("GIGAFUND_KEY_PASSPHRASE").map_err(|_| {
+            Error::invalid(
+                gigafund::error::Location::default().with_field("key passphrase"),
+                "give your key's passphrase with --key-passphrase-file FILE or the GIGAFUND_KEY_PASSPHRASE variable (never on the command line)",
+                None,
+            )
+        })
+    }
 }
 
 #[derive(Args)]
@@ -287,15 +329,21 @@ pub enum PackageCommand {
         #[command(flatten)]
         pass: Passphrase,
     },
-    /// Evaluator: write your signed return.
+    /// Evaluator: write your signed return (the package's passphrase seals it; your key's
+    /// passphrase unseals your signing key).
     Return {
         #[arg(long)]
         key: PathBuf,
+        /// The return file, or a folder to write it in under its standard name.
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
         pass: Passphrase,
+        #[command(flatten)]
+        key_pass: KeyPassphrase,
     },
+    /// Evaluator: what your last return held, and what has changed since.
+    Summary,
     /// Office: import an evaluator's return.
     Import {
         file: PathBuf,
@@ -926,18 +974,45 @@ pub fn run(cli: &Cli, cmd: &EvalCommand) -> Result<bool> {
                 .ok_or_else(|| Error::Internal("no calibration".into()))?;
             output(cli.json, &c, |out| print_calibration(out, &c))
         }
-        EvalCommand::Key(KeyCommand::New { out: path }) => {
-            let public = package::new_key(path)?;
+        EvalCommand::Key(KeyCommand::New {
+            out: path,
+            key_pass,
+        }) => {
+            let public = package::new_key(path, &key_pass.read()?, actor().at)?;
+            let fp = package::fingerprint(&public)?;
             output(
                 cli.json,
-                &serde_json::json!({"public_key": public, "file": path}),
+                &serde_json::json!({"public_key": public, "fingerprint": fp, "file": path}),
                 |out| {
                     writeln!(
                         out,
-                        "Key written to {} (keep it private). Give the programme office your public key:\n{public}",
+                        "Key written to {} (its secret sealed with your passphrase; keep the file private). Give the programme office your public key:\n{public}\nFingerprint: {fp}",
                         path.display()
                     )
                 },
+            )
+        }
+        EvalCommand::Key(KeyCommand::Show { key }) => {
+            let info = package::key_info(key)?;
+            output(cli.json, &info, |out| {
+                writeln!(
+                    out,
+                    "{}\nFingerprint: {}",
+                    info.public_key, info.fingerprint
+                )
+            })
+        }
+        EvalCommand::Key(KeyCommand::Public {
+            key,
+            email,
+            out: path,
+        }) => {
+            let text = gigafund::app::expert::public_key_file(key, email.as_deref())?;
+            std::fs::write(path, &text).map_err(|e| Error::io(path, e))?;
+            output(
+                cli.json,
+                &serde_json::json!({"file": path.display().to_string()}),
+                |out| writeln!(out, "Public key file written to {}", path.display()),
             )
         }
         EvalCommand::Key(KeyCommand::Register {
@@ -1111,9 +1186,23 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
             key,
             out: path,
             pass,
+            key_pass,
         } => {
-            let store = open(cli)?;
-            let r = package::write_return(&store, &actor(), key, &pass.read()?, path)?;
+            let mut store = open(cli)?;
+            let target = if path.is_dir() {
+                let s = package::return_summary(store.conn())?;
+                path.join(package::file_name(&s.call, &s.evaluator, true))
+            } else {
+                path.clone()
+            };
+            let r = package::write_return(
+                &mut store,
+                &actor(),
+                key,
+                &key_pass.read()?,
+                &pass.read()?,
+                &target,
+            )?;
             output(cli.json, &r, |out| {
                 writeln!(
                     out,
@@ -1123,6 +1212,39 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
                     r.submitted.len(),
                     r.file
                 )
+            })
+        }
+        PackageCommand::Summary => {
+            let store = open(cli)?;
+            let r = package::return_summary(store.conn())?;
+            output(cli.json, &r, |out| {
+                match &r.last_written {
+                    Some(at) => writeln!(
+                        out,
+                        "Last return written {} to {}",
+                        at.format("%Y-%m-%d %H:%M"),
+                        r.last_file.as_deref().unwrap_or("")
+                    )?,
+                    None => writeln!(out, "No return written yet")?,
+                }
+                for b in &r.bids {
+                    writeln!(
+                        out,
+                        "{:<12} {}",
+                        b.acronym,
+                        if b.submitted { "submitted" } else { "draft" }
+                    )?;
+                    for c in &b.criteria {
+                        writeln!(
+                            out,
+                            "  {:<16} {:>4} {}",
+                            c.code,
+                            c.score.map(|s| s.to_string()).unwrap_or_else(|| "–".into()),
+                            if c.changed { "(not yet returned)" } else { "" }
+                        )?;
+                    }
+                }
+                Ok(())
             })
         }
         PackageCommand::Import { file, pass } => {

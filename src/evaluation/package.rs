@@ -58,6 +58,12 @@ struct Contents {
     assignments: Vec<Assignment>,
     scores: Vec<Score>,
     submitted: Vec<i64>,
+    /// The benchmark evidence compute per euro rests on (public data), so that the expert
+    /// sees the same figures as the office.
+    #[serde(default)]
+    training: Vec<crate::model::BenchmarkRun>,
+    #[serde(default)]
+    clusters: Vec<crate::ingest::benchmarks::Cluster>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -99,6 +105,17 @@ fn derive_key(passphrase: &str, salt: &[u8]) -> Result<Key> {
         .hash_password_into(passphrase.as_bytes(), salt, &mut key)
         .map_err(|e| Error::Internal(format!("key derivation: {e}")))?;
     Ok(Key::from(key))
+}
+
+/// A check of a package passphrase kept in the expert's database (never the passphrase).
+fn passphrase_check(passphrase: &str, salt_hex: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let salt = hex::decode(salt_hex).map_err(|_| Error::Internal("package salt".into()))?;
+    let key = derive_key(passphrase, &salt)?;
+    let mut h = Sha256::new();
+    h.update(b"gigafund package passphrase check");
+    h.update(key.as_slice());
+    Ok(hex::encode(h.finalize()))
 }
 
 fn check_passphrase(passphrase: &str) -> Result<()> {
@@ -202,17 +219,39 @@ fn json<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T> {
 // ---------------------------------------------------------------------------------------
 // Keys
 
-/// An evaluator's key file: the secret key, never leaves their machine.
+/// An evaluator's key file: the secret key, sealed with a passphrase the evaluator chose
+/// (Argon2id, ChaCha20-Poly1305, the public key as associated data), never written in
+/// clear. It never leaves their machine; the public key is readable without the passphrase.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeyFile {
     kind: String,
-    secret_key: String,
     public_key: String,
+    /// Files written before keys were sealed held the secret in clear (still read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    salt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Creates a key pair in `path` (refusing to overwrite) and returns the public key (hex).
-pub fn new_key(path: &Path) -> Result<String> {
+const KEY_KIND: &str = "gigafund-evaluator-key";
+
+/// Creates a key pair in `path` (refusing to overwrite), its secret sealed with
+/// `passphrase`, and returns the public key (hex).
+pub fn new_key(path: &Path, passphrase: &str, at: chrono::DateTime<chrono::Utc>) -> Result<String> {
+    if passphrase.chars().count() < MIN_PASSPHRASE {
+        return Err(Error::invalid(
+            Location::default().with_field("key passphrase"),
+            format!("a key passphrase must have at least {MIN_PASSPHRASE} characters"),
+            None,
+        ));
+    }
     if path.exists() {
         return Err(Error::Conflict(format!(
             "{} already exists: a key file is never overwritten",
@@ -221,15 +260,77 @@ pub fn new_key(path: &Path) -> Result<String> {
     }
     let secret: [u8; 32] = random()?;
     let key = SigningKey::from_bytes(&secret);
-    let public = hex::encode(key.verifying_key().to_bytes());
+    let public_bytes = key.verifying_key().to_bytes();
+    let public = hex::encode(public_bytes);
+    let salt: [u8; 16] = random()?;
+    let nonce: [u8; 12] = random()?;
+    let cipher = ChaCha20Poly1305::new(&derive_key(passphrase, &salt)?);
+    let sealed = cipher
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &secret,
+                aad: &public_bytes,
+            },
+        )
+        .map_err(|_| Error::Internal("sealing the key failed".into()))?;
     let text = serde_json::to_string_pretty(&KeyFile {
-        kind: "gigafund-evaluator-key".into(),
-        secret_key: hex::encode(secret),
+        kind: KEY_KIND.into(),
         public_key: public.clone(),
+        secret_key: None,
+        salt: Some(hex::encode(salt)),
+        nonce: Some(hex::encode(nonce)),
+        sealed_secret: Some(hex::encode(sealed)),
+        created_at: Some(at),
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
     write_private(path, text.as_bytes())?;
     Ok(public)
+}
+
+/// The public half of a key file and when it was made (no passphrase needed).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct KeyInfo {
+    pub path: String,
+    pub public_key: String,
+    pub fingerprint: String,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A key file of an older Gigafund, its secret in clear: make a new one.
+    pub unsealed: bool,
+}
+
+fn key_file(path: &Path) -> Result<KeyFile> {
+    let file = crate::ingest::display_name(path);
+    let text = crate::ingest::read_text(path)?;
+    let k: KeyFile = serde_json::from_str(&text).map_err(|_| {
+        Error::invalid(
+            Location::file(file.clone()),
+            "not a Gigafund signing key file",
+            None,
+        )
+    })?;
+    if k.kind != KEY_KIND {
+        return Err(Error::invalid(
+            Location::file(file),
+            "not a Gigafund signing key file",
+            Some(k.kind),
+        ));
+    }
+    Ok(k)
+}
+
+pub fn key_info(path: &Path) -> Result<KeyInfo> {
+    let k = key_file(path)?;
+    Ok(KeyInfo {
+        path: path.display().to_string(),
+        fingerprint: fingerprint(&k.public_key)?,
+        unsealed: k.secret_key.is_some(),
+        public_key: k.public_key,
+        created_at: k.created_at,
+    })
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -245,22 +346,58 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes).map_err(|e| Error::io(path, e))
 }
 
-fn read_key(path: &Path) -> Result<SigningKey> {
+/// The 32 secret bytes of a key file, unsealed with its passphrase (what signs returns;
+/// the app never shows or stores them elsewhere).
+pub fn unseal_secret(path: &Path, passphrase: &str) -> Result<[u8; 32]> {
+    Ok(read_key(path, passphrase)?.to_bytes())
+}
+
+/// The signing key of a key file, unsealed with its passphrase.
+fn read_key(path: &Path, passphrase: &str) -> Result<SigningKey> {
     let file = crate::ingest::display_name(path);
-    let text = crate::ingest::read_text(path)?;
-    let bad = || {
-        Error::invalid(
-            Location::file(file.clone()),
-            "not a Gigafund evaluator key file (make one with `gigafund eval key new`)",
-            None,
-        )
+    let k = key_file(path)?;
+    let bad = |rule: &str| Error::invalid(Location::file(file.clone()), rule.to_string(), None);
+    let secret: [u8; 32] = match (&k.secret_key, &k.sealed_secret, &k.salt, &k.nonce) {
+        (Some(clear), _, _, _) => hex::decode(clear)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| bad("the key file is damaged"))?,
+        (None, Some(sealed), Some(salt), Some(nonce)) => {
+            let public = parse_public_key(&k.public_key)?.to_bytes();
+            let (sealed, salt, nonce) = (
+                hex::decode(sealed).map_err(|_| bad("the key file is damaged"))?,
+                hex::decode(salt).map_err(|_| bad("the key file is damaged"))?,
+                hex::decode(nonce)
+                    .ok()
+                    .filter(|n| n.len() == 12)
+                    .ok_or_else(|| bad("the key file is damaged"))?,
+            );
+            let cipher = ChaCha20Poly1305::new(&derive_key(passphrase, &salt)?);
+            cipher
+                .decrypt(
+                    Nonce::from_slice(&nonce),
+                    Payload {
+                        msg: &sealed,
+                        aad: &public,
+                    },
+                )
+                .map_err(|_| {
+                    Error::invalid(
+                        Location::file(file.clone()).with_field("key passphrase"),
+                        "the key passphrase is wrong (or the key file was changed)",
+                        None,
+                    )
+                })?
+                .try_into()
+                .map_err(|_| bad("the key file is damaged"))?
+        }
+        _ => return Err(bad("the key file is damaged")),
     };
-    let k: KeyFile = serde_json::from_str(&text).map_err(|_| bad())?;
-    let secret: [u8; 32] = hex::decode(&k.secret_key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(bad)?;
-    Ok(SigningKey::from_bytes(&secret))
+    let key = SigningKey::from_bytes(&secret);
+    if hex::encode(key.verifying_key().to_bytes()) != k.public_key.to_lowercase() {
+        return Err(bad("the key file's public key does not match its secret"));
+    }
+    Ok(key)
 }
 
 pub fn parse_public_key(hex_key: &str) -> Result<VerifyingKey> {
@@ -325,9 +462,9 @@ pub fn read_public_key(path: &Path) -> Result<PublicKeyFile> {
         return Err(bad("a public key file is a few hundred bytes"));
     }
     let text = crate::ingest::read_text(path)?;
-    if text.contains("secret_key") {
+    if text.contains("secret_key") || text.contains("sealed_secret") {
         return Err(bad(
-            "this is a secret key file: it must stay with the expert; ask them for their public key file",
+            "this is the expert's signing key file: it must stay with them; ask for their public key file",
         ));
     }
     if let Ok(k) = serde_json::from_str::<PublicKeyFile>(&text) {
@@ -492,10 +629,10 @@ pub fn export(
         .iter()
         .flat_map(|b| b.hardware.iter().map(|h| h.accelerator.as_str()))
         .collect();
-    let accelerators: Vec<Accelerator> = store::benchmarks::accelerators(store.conn())?
-        .into_iter()
-        .filter(|a| used.contains(a.key.as_str()))
-        .collect();
+    // Every accelerator: relative productivity and the peak fallback compare a bid's with
+    // the reference's.
+    let _ = used;
+    let accelerators: Vec<Accelerator> = store::benchmarks::accelerators(store.conn())?;
     let scores: Vec<Score> = store::evaluation::call_scores(store.conn(), data.call.id)?
         .into_iter()
         .filter(|s| s.evaluator_id == e.id)
@@ -517,6 +654,12 @@ pub fn export(
         assignments,
         scores: scores.clone(),
         submitted,
+        training: store::benchmarks::runs(
+            store.conn(),
+            crate::model::BenchmarkSuite::Training,
+            false,
+        )?,
+        clusters: store::benchmarks::clusters(store.conn())?,
     };
     let plain = serde_json::to_vec(&contents).map_err(|e| Error::Internal(e.to_string()))?;
     let sealed = seal(
@@ -585,6 +728,12 @@ pub fn open(store: &mut Store, actor: &Actor, path: &Path, passphrase: &str) -> 
         for a in &c.accelerators {
             store::benchmarks::upsert_accelerator(tx, a)?;
         }
+        if !c.training.is_empty() {
+            store::benchmarks::insert_runs(tx, &c.training)?;
+        }
+        if !c.clusters.is_empty() {
+            store::benchmarks::insert_clusters(tx, "package", &c.clusters)?;
+        }
         store::calls::insert(tx, &c.call)?;
         let evaluator_id = store::evaluation::insert_evaluator(
             tx,
@@ -629,9 +778,17 @@ pub fn open(store: &mut Store, actor: &Actor, path: &Path, passphrase: &str) -> 
             }
         }
         tx.conn().execute(
-            "INSERT INTO opened_packages (id, call_code, evaluator_id, office_evaluator_id, opened_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![c.package_id, c.call.code, evaluator_id, office_evaluator_id, crate::store::ts(&actor.at)],
+            "INSERT INTO opened_packages (id, call_code, evaluator_id, office_evaluator_id, opened_at, salt, passphrase_check)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            rusqlite::params![
+                c.package_id,
+                c.call.code,
+                evaluator_id,
+                office_evaluator_id,
+                crate::store::ts(&actor.at),
+                header.salt,
+                passphrase_check(passphrase, &header.salt)?
+            ],
         )?;
         tx.audit::<(), _>("package.open", "package", &c.package_id, None, Some(&c.call.code))?;
         Ok((evaluator_id, names))
@@ -667,9 +824,10 @@ pub struct Returned {
 
 /// Writes the evaluator's signed, encrypted return from their database.
 pub fn write_return(
-    store: &Store,
+    store: &mut Store,
     actor: &Actor,
     key_path: &Path,
+    key_passphrase: &str,
     passphrase: &str,
     out: &Path,
 ) -> Result<Returned> {
@@ -677,7 +835,21 @@ pub fn write_return(
     let (package_id, call_code, me) = opened(store.conn())?.ok_or_else(|| {
         Error::Conflict("this database was not opened from an evaluator package".into())
     })?;
-    let key = read_key(key_path)?;
+    let key = read_key(key_path, key_passphrase)?;
+    let (salt, check): (Option<String>, Option<String>) = store.conn().query_row(
+        "SELECT salt, passphrase_check FROM opened_packages WHERE id = ?1",
+        [&package_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if let (Some(salt), Some(check)) = (salt, check)
+        && passphrase_check(passphrase, &salt)? != check
+    {
+        return Err(Error::invalid(
+            Location::default().with_field("passphrase"),
+            "this is not the passphrase of the package: the office could not open a return sealed with it",
+            None,
+        ));
+    }
     let e = store::evaluation::evaluator(store.conn(), me)?;
     if e.public_key.as_deref() != Some(hex::encode(key.verifying_key().to_bytes()).as_str()) {
         return Err(Error::invalid(
@@ -734,11 +906,156 @@ pub fn write_return(
         &plain,
     )?;
     write_private(out, &sealed)?;
+    let file = out.display().to_string();
+    let body_json = serde_json::to_string(&body).map_err(|e| Error::Internal(e.to_string()))?;
+    store.write(actor, |tx| {
+        tx.conn().execute(
+            "INSERT INTO written_returns (package_id, at, file, body) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![package_id, crate::store::ts(&actor.at), file, body_json],
+        )?;
+        tx.audit::<(), _>(
+            "package.return.write",
+            "package",
+            &package_id,
+            None,
+            Some(&serde_json::json!({ "file": file, "scores": body.scores.len() })),
+        )
+    })?;
     Ok(Returned {
         package_id,
         scores: body.scores.len(),
         submitted,
-        file: out.display().to_string(),
+        file,
+    })
+}
+
+/// What the expert's last return held, and what changed since, criterion by criterion.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ReturnSummary {
+    pub package_id: String,
+    pub call: String,
+    pub evaluator: String,
+    /// When the last return was written, and where.
+    pub last_written: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_file: Option<String>,
+    pub bids: Vec<ReturnBid>,
+    /// Scores entered or changed since the last return (or never returned).
+    pub not_returned: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ReturnBid {
+    pub bid_id: i64,
+    pub acronym: String,
+    pub title: String,
+    pub submitted: bool,
+    /// Submitted in the last return.
+    pub returned_submitted: bool,
+    pub criteria: Vec<ReturnCriterion>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct ReturnCriterion {
+    pub code: String,
+    pub name: String,
+    pub score: Option<f64>,
+    pub status: Option<ScoreStatus>,
+    /// The score as the last return carried it.
+    pub returned: Option<f64>,
+    /// The score (or its comment) differs from the last return's, or was never returned.
+    pub changed: bool,
+}
+
+/// The expert's view of their return: every assigned bid and criterion, what the last
+/// return carried, and what has changed since.
+pub fn return_summary(conn: &rusqlite::Connection) -> Result<ReturnSummary> {
+    use rusqlite::OptionalExtension;
+    let (package_id, call_code, me) = opened(conn)?.ok_or_else(|| {
+        Error::Conflict("this database was not opened from an evaluator package".into())
+    })?;
+    let last: Option<(String, String, String)> = conn
+        .query_row(
+            "SELECT at, file, body FROM written_returns WHERE package_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [&package_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (last_written, last_file, body) = match last {
+        Some((at, file, body)) => (
+            Some(crate::store::parse_ts(0, &at)?),
+            Some(file),
+            Some(serde_json::from_str::<ReturnBody>(&body).map_err(|e| {
+                Error::Internal(format!("a written return cannot be read back: {e}"))
+            })?),
+        ),
+        None => (None, None, None),
+    };
+    let call = store::calls::by_code(conn, &call_code)?;
+    let e = store::evaluation::evaluator(conn, me)?;
+    let scores = store::evaluation::call_scores(conn, call.id)?;
+    let submitted: BTreeSet<i64> = store::evaluation::call_submissions(conn, call.id)?
+        .into_iter()
+        .filter(|(_, ev)| *ev == me)
+        .map(|(b, _)| b)
+        .collect();
+    let mut bids = Vec::new();
+    let mut not_returned = 0;
+    for (bid_id, acronym, title) in store::evaluation::call_bid_heads(conn, call.id)? {
+        let assigned = store::evaluation::bid_assignments(conn, bid_id)?
+            .iter()
+            .any(|a| a.evaluator_id == me);
+        if !assigned {
+            continue;
+        }
+        let criteria = call
+            .criteria
+            .iter()
+            .map(|c| {
+                let mine = scores
+                    .iter()
+                    .find(|s| s.bid_id == bid_id && s.evaluator_id == me && s.criterion == c.code);
+                let sent = body.as_ref().and_then(|b| {
+                    b.scores
+                        .iter()
+                        .find(|r| r.acronym == acronym && r.criterion == c.code)
+                });
+                let changed = match (mine, sent) {
+                    (Some(m), Some(r)) => m.score != r.score || m.comment != r.comment,
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+                if changed {
+                    not_returned += 1;
+                }
+                ReturnCriterion {
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                    score: mine.map(|m| m.score),
+                    status: mine.map(|m| m.status),
+                    returned: sent.map(|r| r.score),
+                    changed,
+                }
+            })
+            .collect();
+        bids.push(ReturnBid {
+            bid_id,
+            returned_submitted: body
+                .as_ref()
+                .is_some_and(|b| b.submitted.contains(&acronym)),
+            submitted: submitted.contains(&bid_id),
+            acronym,
+            title,
+            criteria,
+        });
+    }
+    Ok(ReturnSummary {
+        package_id,
+        call: call_code,
+        evaluator: e.email,
+        last_written,
+        last_file,
+        bids,
+        not_returned,
     })
 }
 

@@ -301,7 +301,7 @@ pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<Benchmar
 }
 
 /// One AI cluster of Epoch AI's "AI Supercomputers" data.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cluster {
     pub name: String,
     pub status: String,

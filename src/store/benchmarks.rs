@@ -212,6 +212,28 @@ pub fn insert_clusters(
     Ok(new)
 }
 
+/// Every stored cluster.
+pub fn clusters(conn: &Connection) -> Result<Vec<crate::ingest::benchmarks::Cluster>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, status, chip_type, chips, power_mw, h100e, source, row_hash FROM clusters ORDER BY rowid",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(crate::ingest::benchmarks::Cluster {
+                name: r.get(0)?,
+                status: r.get(1)?,
+                chip_type: r.get(2)?,
+                chips: r.get(3)?,
+                power_mw: r.get(4)?,
+                h100e: r.get(5)?,
+                source: r.get(6)?,
+                row_hash: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// Facility kW per chip of every cluster with both figures, by Epoch hardware name.
 pub fn cluster_kw_per_chip(conn: &Connection) -> Result<Vec<(String, f64)>> {
     let mut stmt = conn.prepare(

@@ -48,6 +48,11 @@ function cli(db, ...args) {
   return JSON.parse(execFileSync(cliBin, ["--db", db, "--json", ...args], { encoding: "utf8" }));
 }
 const passFor = (email) => `passphrase of ${email} for the antenna call`;
+const keyPassFile = () => {
+  const p = join(tmp, "key-pass");
+  writeFileSync(p, "the expert's own key passphrase");
+  return p;
+};
 const passFile = (email) => {
   const p = join(tmp, `pass-${email}`);
   writeFileSync(p, passFor(email));
@@ -85,7 +90,7 @@ function expertScores(pkg, key, email, outDir) {
     cli(own, "eval", "submit", "--call", CALL, "--bid", b);
   }
   const ret = join(outDir, `${email}.gfreturn`);
-  cli(own, "eval", "package", "return", "--key", key, "--out", ret, "--passphrase-file", passFile(email));
+  cli(own, "eval", "package", "return", "--key", key, "--out", ret, "--passphrase-file", passFile(email), "--key-passphrase-file", keyPassFile());
   return ret;
 }
 
@@ -116,7 +121,7 @@ function cliPath(inbox) {
   for (const id of experts) {
     const email = roster.find((e) => e.id === id).email;
     const key = join(tmp, `cli-key-${id}.json`);
-    const pub = cli(db, "eval", "key", "new", "--out", key).public_key;
+    const pub = cli(db, "eval", "key", "new", "--out", key, "--key-passphrase-file", keyPassFile()).public_key;
     cli(db, "eval", "key", "register", "--evaluator", email, "--public", pub);
     const pkg = cli(db, "eval", "package", "export", "--call", CALL, "--evaluator", email, "--out", returns, "--passphrase-file", passFile(email)).file;
     files.push([email, expertScores(pkg, key, email, returns)]);
@@ -189,7 +194,7 @@ test("the programme office runs a whole call in the real app, and ranks it as th
   await app.exec(`location.hash = "#/experts"; return 1;`);
   for (const e of experts) {
     keys[e.email] = join(tmp, `key-${e.id}.json`);
-    const pub = cli(join(tmp, "scratch.sqlite3"), "eval", "key", "new", "--out", keys[e.email]).public_key;
+    const pub = cli(join(tmp, "scratch.sqlite3"), "eval", "key", "new", "--out", keys[e.email], "--key-passphrase-file", keyPassFile()).public_key;
     const row = await app.find(`[data-testid=roster] tr[data-email="${e.email}"]`);
     await app.click(await app.within(row, "[data-testid=key-register]"));
     await app.fill("[data-testid=key-text]", pub);

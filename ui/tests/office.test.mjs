@@ -324,7 +324,8 @@ test("offline packages: exported with typed passphrases, a tampered return refus
   const dir = join(tmp, `packages-${k++}`);
   mkdirSync(dir);
   const key = join(dir, "expert-key.json");
-  const pub = cli(db, "eval", "key", "new", "--out", key).public_key;
+  writeFileSync(join(dir, "key-pass"), "the expert's own key passphrase");
+  const pub = cli(db, "eval", "key", "new", "--out", key, "--key-passphrase-file", join(dir, "key-pass")).public_key;
   const { page, context } = await open(db, { hash: "#/experts" });
   // The office registers the expert's key, pasted, and reads its fingerprint back.
   await page.locator(`tr[data-email="${expert.email}"]`).getByTestId("key-register").click();
@@ -358,7 +359,7 @@ test("offline packages: exported with typed passphrases, a tampered return refus
     cli(own, "eval", "score", "--call", ANTENNA, "--bid", row.acronym, "--criterion", c, "--score", String(s), "--comment", comment);
   }
   const ret = join(dir, "return.gfreturn");
-  cli(own, "eval", "package", "return", "--key", key, "--out", ret, "--passphrase-file", join(dir, "pass"));
+  cli(own, "eval", "package", "return", "--key", key, "--out", ret, "--passphrase-file", join(dir, "pass"), "--key-passphrase-file", join(dir, "key-pass"));
   // The office changes one of those scores meanwhile.
   cli(db, "eval", "score", "--call", ANTENNA, "--bid", row.acronym, "--criterion", "IMPACT", "--score", "2", "--comment", "Phoned in by the expert.", "--as", expert.email);
 

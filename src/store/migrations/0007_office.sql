@@ -49,3 +49,16 @@ CREATE TABLE held_submissions (
     bid_id     INTEGER NOT NULL,
     PRIMARY KEY (package_id, bid_id)
 );
+
+-- In an expert's own database: a check of the package passphrase (derived with the
+-- package's salt), so that a return written with another passphrase is refused at once,
+-- and the returns written, with what each held.
+ALTER TABLE opened_packages ADD COLUMN salt TEXT;
+ALTER TABLE opened_packages ADD COLUMN passphrase_check TEXT;
+CREATE TABLE written_returns (
+    seq        INTEGER PRIMARY KEY,
+    package_id TEXT    NOT NULL,
+    at         TEXT    NOT NULL,
+    file       TEXT    NOT NULL,
+    body       TEXT    NOT NULL              -- JSON: the scores and submissions returned
+);
