@@ -204,6 +204,8 @@ enum BidCommand {
     },
     /// Verify a submission package's checksums and import its bid as submitted.
     ImportPackage { file: PathBuf },
+    /// Verify a submission package and show what it holds, without importing it.
+    InspectPackage { file: PathBuf },
     /// Take in many submissions at once: submission packages (.zip) and applicant
     /// workbooks, as files or folders. Each file is imported on its own; a refused file
     /// stores nothing and is listed with every problem. Exit 1 if any file was refused.
@@ -339,6 +341,32 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Bid(BidCommand::ImportPackage { file }) => cli::bid::import_package(&cli, file),
         Command::Bid(BidCommand::Intake(args)) => cli::bid::intake(&cli, args),
+        Command::Bid(BidCommand::InspectPackage { file }) => {
+            let store = open(&cli)?;
+            let r = app::applicant::inspect_package(&store, file)?;
+            output(cli.json, &r, |out| {
+                writeln!(
+                    out,
+                    "{}: {} — {} for call {}, made {} by {}; {} files, checksums verified",
+                    r.file,
+                    r.manifest.acronym,
+                    r.manifest.title,
+                    r.manifest.call,
+                    r.manifest.created_at,
+                    r.manifest.created_by,
+                    r.manifest.files.len()
+                )?;
+                if r.unchanged {
+                    writeln!(
+                        out,
+                        "Same content as the stored version {}: importing stores nothing",
+                        r.next_version
+                    )
+                } else {
+                    writeln!(out, "Importing creates version {}", r.next_version)
+                }
+            })
+        }
         Command::Bid(BidCommand::Versions { acronym, call }) => {
             cli::bid::versions(&cli, acronym, call)
         }

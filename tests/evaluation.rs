@@ -933,9 +933,16 @@ fn a_whole_call_evaluated_offline_through_packages() -> TestResult {
     {
         let (_, key0, _) = &returns[0];
         let mut own1 = Store::open(&d.join("e1.sqlite3"))?;
-        let err = package::write_return(&mut own1, &actor(), key0, crate::KEY_PASS, pass, &d.join("forged.ret"))
-            .err()
-            .ok_or("wrong key accepted")?;
+        let err = package::write_return(
+            &mut own1,
+            &actor(),
+            key0,
+            crate::KEY_PASS,
+            pass,
+            &d.join("forged.ret"),
+        )
+        .err()
+        .ok_or("wrong key accepted")?;
         assert!(
             err.to_string()
                 .contains("not the one the office registered")
@@ -1056,7 +1063,14 @@ fn a_score_edited_at_the_office_and_in_the_return_is_a_conflict_never_overwritte
             ..input(local_bid, opened.evaluator_id, 4.0, "only offline")
         },
     )?;
-    package::write_return(&mut own, &actor(), &key, crate::KEY_PASS, pass, &d.join("r.ret"))?;
+    package::write_return(
+        &mut own,
+        &actor(),
+        &key,
+        crate::KEY_PASS,
+        pass,
+        &d.join("r.ret"),
+    )?;
     let r = package::import_return(&mut office, &actor(), &d.join("r.ret"), pass)?;
     assert_eq!(r.conflicts.len(), 1);
     assert_eq!(r.conflicts[0].office_score, Some(2.0));

@@ -19,20 +19,29 @@ fn the_signing_key_file_never_holds_the_secret_in_clear() -> TestResult {
     assert!(refused.is_err(), "the two passphrases must agree");
     assert!(!path.exists(), "nothing written");
     let short = expert::create_key(&path, "short", "short", &actor());
-    assert!(short.is_err(), "a key passphrase has at least 12 characters");
+    assert!(
+        short.is_err(),
+        "a key passphrase has at least 12 characters"
+    );
     let info = expert::create_key(&path, KEY_PASS, KEY_PASS, &actor())?;
     assert_eq!(expert::key(&path)?, Some(info.clone()));
     let bytes = std::fs::read(&path)?;
     let text = String::from_utf8(bytes.clone())?;
     let secret = package::unseal_secret(&path, KEY_PASS)?;
     assert!(!text.contains(&hex::encode(secret)), "not in hex");
-    assert!(!text.contains(&hex::encode_upper(secret)), "not in upper-case hex");
+    assert!(
+        !text.contains(&hex::encode_upper(secret)),
+        "not in upper-case hex"
+    );
     assert!(
         !bytes.windows(32).any(|w| w == secret),
         "not as raw bytes either"
     );
     assert!(!text.contains("secret_key"));
-    assert!(text.contains(&info.public_key), "the public key is readable");
+    assert!(
+        text.contains(&info.public_key),
+        "the public key is readable"
+    );
     assert!(package::unseal_secret(&path, "a wrong passphrase!").is_err());
     #[cfg(unix)]
     {
@@ -52,7 +61,9 @@ fn the_signing_key_file_never_holds_the_secret_in_clear() -> TestResult {
 }
 
 /// The office's side: the antenna call assigned, one expert's key registered, their package.
-fn office_package(d: &Path) -> Result<(Store, String, std::path::PathBuf, std::path::PathBuf), Box<dyn std::error::Error>> {
+fn office_package(
+    d: &Path,
+) -> Result<(Store, String, std::path::PathBuf, std::path::PathBuf), Box<dyn std::error::Error>> {
     let mut office = Store::open(&d.join("office.sqlite3"))?;
     let mut files = gigafund::demo::DemoFiles::embedded();
     files.evaluation = None;
@@ -100,7 +111,10 @@ fn a_package_opens_into_a_new_database_of_the_expert_or_creates_nothing() -> Tes
         1,
         "one database: {files:?}"
     );
-    assert!(!files.iter().any(|f| f.contains(".part")), "no temporary file left: {files:?}");
+    assert!(
+        !files.iter().any(|f| f.contains(".part")),
+        "no temporary file left: {files:?}"
+    );
     let (_, _, me) = package::opened(store.conn())?.ok_or("locked to the expert")?;
     assert_eq!(store::evaluation::evaluator(store.conn(), me)?.email, email);
     assert_eq!(
@@ -110,7 +124,10 @@ fn a_package_opens_into_a_new_database_of_the_expert_or_creates_nothing() -> Tes
     );
     drop(store);
     let again = expert::open_package(&actor(), &pkg, PASS, &evaluations);
-    assert!(matches!(again, Err(gigafund::Error::Conflict(_))), "already open");
+    assert!(
+        matches!(again, Err(gigafund::Error::Conflict(_))),
+        "already open"
+    );
 
     // The evidence: the same compute per euro as at the office, from the package's data.
     let store = Store::open(Path::new(&opened.database))?;
@@ -155,10 +172,26 @@ fn the_return_says_what_it_held_and_what_changed_since() -> TestResult {
     assert_eq!(before.not_returned, 3, "three scores never returned");
 
     let out = d.join("r.gfreturn");
-    let wrong_key = package::write_return(&mut own, &actor(), &key, "a wrong key passphrase", PASS, &out);
+    let wrong_key = package::write_return(
+        &mut own,
+        &actor(),
+        &key,
+        "a wrong key passphrase",
+        PASS,
+        &out,
+    );
     assert!(matches!(&wrong_key, Err(e) if e.to_string().contains("key passphrase is wrong")));
-    let wrong_pass = package::write_return(&mut own, &actor(), &key, KEY_PASS, "another passphrase", &out);
-    assert!(matches!(&wrong_pass, Err(e) if e.to_string().contains("not the passphrase of the package")));
+    let wrong_pass = package::write_return(
+        &mut own,
+        &actor(),
+        &key,
+        KEY_PASS,
+        "another passphrase",
+        &out,
+    );
+    assert!(
+        matches!(&wrong_pass, Err(e) if e.to_string().contains("not the passphrase of the package"))
+    );
     assert!(!out.exists(), "no return written by a refusal");
 
     scoring::submit(&mut own, &actor(), CALL, bid, me)?;
@@ -168,7 +201,11 @@ fn the_return_says_what_it_held_and_what_changed_since() -> TestResult {
     assert_eq!(after.not_returned, 0);
     let b = after.bids.iter().find(|b| b.bid_id == bid).ok_or("bid")?;
     assert!(b.submitted && b.returned_submitted);
-    assert!(b.criteria.iter().all(|c| c.returned == Some(4.0) && !c.changed));
+    assert!(
+        b.criteria
+            .iter()
+            .all(|c| c.returned == Some(4.0) && !c.changed)
+    );
 
     // The office imports exactly those scores, the signature verified.
     let r = package::import_return(&mut office, &actor(), &out, PASS)?;

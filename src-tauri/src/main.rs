@@ -9,9 +9,16 @@ use std::sync::Mutex;
 
 fn main() {
     let state = commands::AppState::open_initial();
+    // `gigafund-desktop FILE`: a package (or any file the app opens) given at start, as a
+    // double-click on an evaluator package does.
+    let startup = std::env::args_os()
+        .nth(1)
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_file());
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(Mutex::new(state))
+        .manage(commands::expert::StartupFile(Mutex::new(startup)))
         .manage(gigafund::app::finance::MonteCarloJob::default())
         .manage(gigafund::app::reports::BatchJob::default())
         .invoke_handler(tauri::generate_handler![
@@ -88,6 +95,18 @@ fn main() {
             commands::office::audit_actions,
             commands::office::score_history,
             commands::office::report_verify,
+            commands::expert::startup_file,
+            commands::expert::expert_key,
+            commands::expert::expert_key_create,
+            commands::expert::expert_public_key_save,
+            commands::expert::package_open,
+            commands::expert::return_summary,
+            commands::expert::return_write,
+            commands::expert::return_file_name,
+            commands::expert::bench_import,
+            commands::expert::scenario_export_xlsx,
+            commands::expert::submission_inspect,
+            commands::expert::submission_import,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

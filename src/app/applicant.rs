@@ -711,6 +711,39 @@ fn package_problem(
 /// read again by the importer (the bid JSON must match it), and the bid is stored as a
 /// submitted version dated from the manifest.
 pub fn import_package(store: &mut Store, actor: &Actor, path: &Path) -> Result<ImportOutcome> {
+    let (_, report, submitted) = read_package(store, path)?;
+    store_checked(store, actor, report, Some(submitted))
+}
+
+/// What a submission package holds, verified (every checksum, the workbook read again and
+/// matched with its bid.json) but not stored: what the office sees before importing it.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct PackageInspection {
+    pub file: String,
+    pub manifest: Manifest,
+    pub check: CheckReport,
+    /// Importing would create this version (or nothing, when the stored one is the same).
+    pub next_version: u32,
+    pub unchanged: bool,
+}
+
+pub fn inspect_package(store: &Store, path: &Path) -> Result<PackageInspection> {
+    let (manifest, report, _) = read_package(store, path)?;
+    let unchanged = report.previous.is_some() && report.changes.is_empty();
+    Ok(PackageInspection {
+        file: display_name(path),
+        next_version: report
+            .previous
+            .as_ref()
+            .map_or(1, |p| if unchanged { p.version } else { p.version + 1 }),
+        unchanged,
+        manifest,
+        check: report,
+    })
+}
+
+/// Reads and verifies a submission package: its manifest, checksums, workbook and bid.
+fn read_package(store: &Store, path: &Path) -> Result<(Manifest, CheckReport, DateTime<Utc>)> {
     let name = display_name(path);
     let limits = workbook::Limits::default();
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -894,7 +927,7 @@ pub fn import_package(store: &mut Store, actor: &Actor, path: &Path) -> Result<I
                 Some(e.to_string()),
             )
         })?;
-    store_checked(store, actor, report, Some(submitted))
+    Ok((manifest, report, submitted))
 }
 
 // ---------------------------------------------------------------------------------------

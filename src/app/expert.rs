@@ -83,7 +83,13 @@ pub fn open_package(
         header.package_id.get(..8).unwrap_or(&header.package_id)
     )
     .chars()
-    .map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' })
+    .map(|c| {
+        if c.is_alphanumeric() || c == '-' {
+            c
+        } else {
+            '_'
+        }
+    })
     .collect();
     let target = dir.join(format!("{stem}.sqlite3"));
     if target.exists() {

@@ -562,3 +562,192 @@ impl MonteCarloJob {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// A scenario's results as a workbook
+
+/// The yearly series of the model, in the order and with the labels of the workbook.
+const YEARLY: [(&str, &str, &str); 26] = [
+    ("capex", "Capex", "Investissements"),
+    ("grants", "Grants", "Subventions"),
+    ("revenue", "Revenue", "Recettes"),
+    ("electricity", "Electricity", "Électricité"),
+    ("opex", "Operating costs", "Coûts d'exploitation"),
+    ("ebitda", "EBITDA", "EBE"),
+    ("depreciation", "Depreciation", "Amortissements"),
+    ("interest", "Interest", "Intérêts"),
+    ("guarantee_fee", "Guarantee fee", "Commission de garantie"),
+    ("tax", "Tax", "Impôt"),
+    (
+        "resale",
+        "Resale of retired hardware",
+        "Revente du matériel retiré",
+    ),
+    (
+        "refresh_capex",
+        "Hardware refresh",
+        "Renouvellement du matériel",
+    ),
+    (
+        "refresh_from_equity",
+        "Refresh paid by equity",
+        "Renouvellement payé par les fonds propres",
+    ),
+    (
+        "mra_balance",
+        "Maintenance reserve",
+        "Réserve de maintenance",
+    ),
+    (
+        "cfads",
+        "Cash flow available for debt service",
+        "Flux disponible pour le service de la dette",
+    ),
+    ("debt_service", "Debt service", "Service de la dette"),
+    ("principal", "Principal repaid", "Capital remboursé"),
+    ("debt_balance", "Debt outstanding", "Encours de la dette"),
+    ("dscr", "DSCR", "Ratio de couverture du service de la dette"),
+    (
+        "dsra_balance",
+        "Debt-service reserve",
+        "Réserve de service de la dette",
+    ),
+    ("shortfall", "Shortfall", "Insuffisance"),
+    (
+        "distributed",
+        "Distributed to equity",
+        "Distribué aux actionnaires",
+    ),
+    ("trapped", "Cash locked up", "Trésorerie bloquée"),
+    ("equity_flow", "Equity cash flow", "Flux des fonds propres"),
+    (
+        "project_flow_pre_grant",
+        "Project cash flow before grants",
+        "Flux du projet avant subventions",
+    ),
+    (
+        "project_flow_post_grant",
+        "Project cash flow after grants",
+        "Flux du projet après subventions",
+    ),
+];
+
+/// A saved scenario as an .xlsx: what it is, its metrics, its yearly results (the model
+/// run again on its inputs, which gives the same figures) and its inputs.
+pub fn scenario_workbook(store: &Store, id: i64, lang: &str) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let s = scenario(store, id)?;
+    let out = run(&s.inputs)?;
+    let fr = lang == "fr";
+    let t = |en: &'static str, fr_: &'static str| if fr { fr_ } else { en };
+    let x = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("writing the workbook: {e}"));
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0");
+    let ratio = Format::new().set_num_format("0.00");
+
+    let ws = wb.add_worksheet();
+    ws.set_name(t("Scenario", "Scénario")).map_err(x)?;
+    let rows: Vec<(&str, String)> = vec![
+        (t("Scenario", "Scénario"), s.name.clone()),
+        (t("Version", "Version"), s.version.to_string()),
+        (
+            t("Bid", "Candidature"),
+            s.bid_acronym.clone().unwrap_or_default(),
+        ),
+        (
+            t("Saved", "Enregistré"),
+            s.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        ),
+        (t("By", "Par"), s.created_by.clone()),
+        (
+            t("Model version", "Version du modèle"),
+            s.engine_version.clone(),
+        ),
+        (t("Note", "Note"), s.note.clone()),
+    ];
+    ws.set_column_width(0, 28).map_err(x)?;
+    ws.set_column_width(1, 48).map_err(x)?;
+    for (r, (k, v)) in rows.iter().enumerate() {
+        ws.write_string_with_format(r as u32, 0, *k, &bold)
+            .map_err(x)?;
+        ws.write_string(r as u32, 1, v.as_str()).map_err(x)?;
+    }
+
+    let ws = wb.add_worksheet();
+    ws.set_name(t("Metrics", "Indicateurs")).map_err(x)?;
+    ws.set_column_width(0, 48).map_err(x)?;
+    ws.set_column_width(1, 18).map_err(x)?;
+    ws.write_string_with_format(0, 0, t("Metric", "Indicateur"), &bold)
+        .map_err(x)?;
+    ws.write_string_with_format(0, 1, t("Value", "Valeur"), &bold)
+        .map_err(x)?;
+    let metrics = metrics_json(&out.metrics)?;
+    let mut r = 1;
+    if let Some(map) = metrics.as_object() {
+        for (k, v) in map {
+            ws.write_string(r, 0, k.as_str()).map_err(x)?;
+            match v.as_f64() {
+                Some(n) => ws.write_number(r, 1, n).map_err(x)?,
+                None => ws.write_string(r, 1, v.to_string()).map_err(x)?,
+            };
+            r += 1;
+        }
+    }
+
+    let ws = wb.add_worksheet();
+    ws.set_name(t("Yearly results", "Résultats annuels"))
+        .map_err(x)?;
+    ws.set_column_width(0, 44).map_err(x)?;
+    ws.write_string_with_format(0, 0, t("€ per year", "€ par an"), &bold)
+        .map_err(x)?;
+    for (c, y) in out.years.iter().enumerate() {
+        let col = c as u16 + 1;
+        match y.year {
+            Some(cal) => ws.write_number_with_format(0, col, f64::from(cal), &bold),
+            None => ws.write_string_with_format(0, col, format!("t{}", y.t), &bold),
+        }
+        .map_err(x)?;
+        ws.set_column_width(col, 15).map_err(x)?;
+    }
+    let years = serde_json::to_value(&out.years).map_err(|e| Error::Internal(e.to_string()))?;
+    for (r, (key, en, fr_)) in YEARLY.iter().enumerate() {
+        let row = r as u32 + 1;
+        ws.write_string(row, 0, if fr { *fr_ } else { *en })
+            .map_err(x)?;
+        for (c, y) in years.as_array().into_iter().flatten().enumerate() {
+            if let Some(n) = y.get(*key).and_then(|v| v.as_f64()) {
+                let f = if *key == "dscr" { &ratio } else { &money };
+                ws.write_number_with_format(row, c as u16 + 1, n, f)
+                    .map_err(x)?;
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 1).map_err(x)?;
+
+    let ws = wb.add_worksheet();
+    ws.set_name(t("Inputs", "Hypothèses")).map_err(x)?;
+    ws.set_column_width(0, 36).map_err(x)?;
+    ws.set_column_width(1, 18).map_err(x)?;
+    ws.write_string_with_format(0, 0, t("Input", "Hypothèse"), &bold)
+        .map_err(x)?;
+    ws.write_string_with_format(0, 1, t("Value", "Valeur"), &bold)
+        .map_err(x)?;
+    let mut flat = BTreeMap::new();
+    flatten(
+        "",
+        &serde_json::to_value(&s.inputs).map_err(|e| Error::Internal(e.to_string()))?,
+        &mut flat,
+    );
+    for (i, (k, v)) in flat.iter().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_string(row, 0, k.as_str()).map_err(x)?;
+        match v.as_f64() {
+            Some(n) => ws.write_number(row, 1, n).map_err(x)?,
+            None => ws
+                .write_string(row, 1, v.to_string().trim_matches('"'))
+                .map_err(x)?,
+        };
+    }
+    wb.save_to_buffer().map_err(x)
+}

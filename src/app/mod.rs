@@ -9,6 +9,7 @@ pub mod expert;
 pub mod finance;
 pub mod intake;
 pub mod reports;
+pub mod settings;
 
 use crate::compute::{
     self,
@@ -49,14 +50,34 @@ pub struct DatabaseInfo {
     pub schema_version: i64,
     pub empty: bool,
     pub app_version: String,
+    /// Set in an expert's own database, opened from a package: the app acts as them only.
+    pub package: Option<PackageDatabase>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct PackageDatabase {
+    pub package_id: String,
+    pub call: String,
+    pub evaluator_id: i64,
+    pub evaluator: String,
 }
 
 pub fn info(store: &Store) -> Result<DatabaseInfo> {
+    let package = match crate::evaluation::package::opened(store.conn())? {
+        Some((package_id, call, evaluator_id)) => Some(PackageDatabase {
+            evaluator: store::evaluation::evaluator(store.conn(), evaluator_id)?.email,
+            package_id,
+            call,
+            evaluator_id,
+        }),
+        None => None,
+    };
     Ok(DatabaseInfo {
         path: store.path().map(|p| p.display().to_string()),
         schema_version: store.schema_version()?,
         empty: store.is_empty()?,
         app_version: VERSION.to_string(),
+        package,
     })
 }
 

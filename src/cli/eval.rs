@@ -232,6 +232,9 @@ pub enum KeyCommand {
         out: PathBuf,
         #[command(flatten)]
         key_pass: KeyPassphrase,
+        /// A file holding the passphrase typed a second time: it must be the same.
+        #[arg(long, value_name = "FILE")]
+        confirm_file: Option<PathBuf>,
     },
     /// The public key of a key file and its fingerprint (no passphrase needed).
     Show {
@@ -323,11 +326,14 @@ pub enum PackageCommand {
         #[command(flatten)]
         pass: Passphrase,
     },
-    /// Evaluator: open a package into your own, new database (--db).
+    /// Evaluator: open a package into your own, new database: the one named with --db,
+    /// or, with --dir, a new one named after the call and the package in that folder.
     Open {
         file: PathBuf,
         #[command(flatten)]
         pass: Passphrase,
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Evaluator: write your signed return (the package's passphrase seals it; your key's
     /// passphrase unseals your signing key).
@@ -977,9 +983,17 @@ pub fn run(cli: &Cli, cmd: &EvalCommand) -> Result<bool> {
         EvalCommand::Key(KeyCommand::New {
             out: path,
             key_pass,
+            confirm_file,
         }) => {
-            let public = package::new_key(path, &key_pass.read()?, actor().at)?;
-            let fp = package::fingerprint(&public)?;
+            let pass = key_pass.read()?;
+            let confirm = match confirm_file {
+                Some(f) => gigafund::ingest::read_text(f)?
+                    .trim_end_matches(['\n', '\r'])
+                    .to_string(),
+                None => pass.clone(),
+            };
+            let info = gigafund::app::expert::create_key(path, &pass, &confirm, &actor())?;
+            let (public, fp) = (info.public_key, info.fingerprint);
             output(
                 cli.json,
                 &serde_json::json!({"public_key": public, "fingerprint": fp, "file": path}),
@@ -1168,7 +1182,29 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
                 )
             })
         }
-        PackageCommand::Open { file, pass } => {
+        PackageCommand::Open {
+            file,
+            pass,
+            dir: Some(dir),
+        } => {
+            let (_, r) = gigafund::app::expert::open_package(&actor(), file, &pass.read()?, dir)?;
+            output(cli.json, &r, |out| {
+                writeln!(
+                    out,
+                    "Opened package {} of call {} for {} into {}: {}",
+                    r.opened.package_id,
+                    r.opened.call,
+                    r.opened.evaluator,
+                    r.database,
+                    r.opened.bids.join(", ")
+                )
+            })
+        }
+        PackageCommand::Open {
+            file,
+            pass,
+            dir: None,
+        } => {
             let mut store = open(cli)?;
             let r = package::open(&mut store, &actor(), file, &pass.read()?)?;
             output(cli.json, &r, |out| {

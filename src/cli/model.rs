@@ -43,6 +43,15 @@ pub struct Save {
 
 #[derive(Subcommand)]
 pub enum ModelCommand {
+    /// Write a saved scenario's metrics, yearly results and inputs to an .xlsx workbook.
+    Export {
+        #[arg(long)]
+        scenario: i64,
+        #[arg(long, value_name = "FILE.xlsx")]
+        out: PathBuf,
+        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
+        lang: String,
+    },
     /// Run the model: FINANCE.md's metrics and the yearly series.
     Run {
         #[command(flatten)]
@@ -122,8 +131,11 @@ pub enum ModelCommand {
     },
     /// Print a bid's model inputs as TOML, to edit and run as a file.
     Inputs {
-        #[arg(long, value_name = "ID")]
-        bid: i64,
+        #[arg(long, value_name = "ID", required_unless_present = "reference")]
+        bid: Option<i64>,
+        /// The reference model's inputs instead (a 100,000-accelerator gigafactory).
+        #[arg(long, conflicts_with = "bid")]
+        reference: bool,
     },
     /// List saved scenarios.
     Scenarios {
@@ -447,7 +459,18 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
                 Ok(())
             })
         }
-        ModelCommand::Inputs { bid } => {
+        ModelCommand::Inputs {
+            bid: None,
+            reference: true,
+        } => {
+            let inputs = Inputs::reference();
+            let text = toml::to_string(&inputs).map_err(|e| Error::Internal(e.to_string()))?;
+            output(cli.json, &inputs, |out| write!(out, "{text}"))
+        }
+        ModelCommand::Inputs { bid: None, .. } => {
+            Err(Error::Internal("clap requires --bid or --reference".into()))
+        }
+        ModelCommand::Inputs { bid: Some(bid), .. } => {
             let store = open(cli)?;
             let b = fin::bid_model_inputs(&store, *bid)?;
             let text = toml::to_string(&b.inputs).map_err(|e| Error::Internal(e.to_string()))?;
@@ -461,6 +484,20 @@ pub fn run(cli: &Cli, cmd: &ModelCommand) -> Result<bool> {
                     writeln!(out, "# {n}")?;
                 }
                 write!(out, "{text}")
+            })
+        }
+        ModelCommand::Export {
+            scenario,
+            out: path,
+            lang,
+        } => {
+            let store = open(cli)?;
+            let bytes = gigafund::app::finance::scenario_workbook(&store, *scenario, lang)?;
+            std::fs::write(path, &bytes).map_err(|e| Error::io(path, e))?;
+            let doc =
+                serde_json::json!({ "file": path.display().to_string(), "bytes": bytes.len() });
+            output(cli.json, &doc, |o| {
+                writeln!(o, "Wrote {} ({} bytes)", path.display(), bytes.len())
             })
         }
         ModelCommand::Scenarios { bid } => {

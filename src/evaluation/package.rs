@@ -941,6 +941,8 @@ pub struct ReturnSummary {
     pub bids: Vec<ReturnBid>,
     /// Scores entered or changed since the last return (or never returned).
     pub not_returned: u32,
+    /// The return's standard file name.
+    pub default_file_name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
@@ -1049,6 +1051,7 @@ pub fn return_summary(conn: &rusqlite::Connection) -> Result<ReturnSummary> {
         });
     }
     Ok(ReturnSummary {
+        default_file_name: file_name(&call_code, &e.email, true),
         package_id,
         call: call_code,
         evaluator: e.email,

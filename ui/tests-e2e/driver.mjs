@@ -21,15 +21,18 @@ async function driverReady(url) {
   throw new Error("tauri-driver did not start within 10 s");
 }
 
-/** Starts the app binary on `db` with a private profile under `home`; returns the driver. */
-export async function startApp({ appBin, db, home, shots }) {
+/** Starts the app binary on `db` (none: the app's own default in its data directory) with a
+ *  private profile under `home`; `args` are given to the app; returns the driver. */
+export async function startApp({ appBin, db, home, shots, args = [] }) {
   const port = 4444 + Math.floor(Math.random() * 2000);
   const url = `http://127.0.0.1:${port}`;
   for (const d of ["config", "data", "cache"]) mkdirSync(join(home, d), { recursive: true });
+  const env = { ...process.env };
+  delete env.GIGAFUND_DB;
+  if (db) env.GIGAFUND_DB = db;
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-driver", "/usr/bin/WebKitWebDriver"], {
     env: {
-      ...process.env,
-      GIGAFUND_DB: db,
+      ...env,
       HOME: home,
       XDG_CONFIG_HOME: join(home, "config"),
       XDG_DATA_HOME: join(home, "data"),
@@ -50,7 +53,7 @@ export async function startApp({ appBin, db, home, shots }) {
     return json.value;
   }
   const created = await wd("POST", "/session", {
-    capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: appBin } } },
+    capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: appBin, args } } },
   });
   const session = created.sessionId;
   const s = (path) => `/session/${session}${path}`;
@@ -128,6 +131,11 @@ export async function startApp({ appBin, db, home, shots }) {
     },
     pick: (...values) => app.exec(`window.__GIGAFUND_PICKS__.push(...arguments); return window.__GIGAFUND_PICKS__.length;`, values),
     async screenshot(name) {
+      // Two frames, so that what was just rendered is painted before the capture.
+      await wd("POST", s("/execute/async"), {
+        script: "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+        args: [],
+      });
       const png = await wd("GET", s("/screenshot"));
       mkdirSync(shots, { recursive: true });
       writeFileSync(join(shots, `${name}.png`), Buffer.from(png, "base64"));

@@ -3,9 +3,9 @@
 // this plugin runs the CLI command that calls the same library function as the Tauri
 // command, and answers with its JSON, or with the CLI's error payload.
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync, statSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const scratch = mkdtempSync(join(tmpdir(), "gigafund-bridge-"));
 let n = 0;
@@ -13,6 +13,11 @@ function tempFile(name, text) {
   const p = join(scratch, `${n++}-${name}`);
   writeFileSync(p, text);
   return p;
+}
+
+/** The app keeps one key per computer: the expert's new database finds the same key. */
+function copyKey(from, to) {
+  if (existsSync(keyOf(from)) && !existsSync(keyOf(to))) copyFileSync(keyOf(from), keyOf(to));
 }
 
 function run(bin, db, args) {
@@ -33,8 +38,11 @@ function run(bin, db, args) {
 
 const kebab = (s) => String(s).replaceAll("_", "-");
 
+/** The expert's key of a bridged page: beside its database (the app keeps it in the data dir). */
+const keyOf = (db) => `${db}.key.json`;
+
 /** The CLI arguments of one IPC command, or a function composing several CLI calls. */
-function translate(cmd, a, cli) {
+function translate(cmd, a, cli, db, cliOn) {
   const opt = (flag, v) => (v === null || v === undefined || v === "" ? [] : [flag, String(v)]);
   switch (cmd) {
     case "database_info":
@@ -166,6 +174,70 @@ function translate(cmd, a, cli) {
       return ["report", "verify", a.path];
     case "verify_database":
       return ["verify"];
+    case "open_database":
+      return async () => {
+        copyKey(db, a.path);
+        return cliOn(a.path, ["init"]);
+      };
+    case "compute_bid":
+      return ["compute", "estimate", "--bid", String(a.id), "--round", a.round];
+    case "compute_call":
+      return ["compute", "call", a.call, "--round", a.round, "--lang", a.lang];
+    case "compute_relative":
+      return ["compute", "relative", "--round", a.round];
+    case "model_reference_inputs":
+      return ["model", "inputs", "--reference"];
+    case "model_bid_inputs":
+      return ["model", "inputs", "--bid", String(a.bidId)];
+    case "model_view":
+      return ["model", "run", tempFile("inputs.json", JSON.stringify(a.inputs)), "--view", "--lang", a.lang];
+    case "scenario_list":
+      return async () => {
+        const r = await cli(["model", "scenarios", ...opt("--bid", a.bidId)]);
+        return r.err || a.bidId !== null ? r : { ok: r.ok.filter((x) => x.bid_id === null) };
+      };
+    case "scenario_compare":
+      return ["model", "compare", ...a.ids.map(String)];
+    case "startup_file":
+      return async () => ({ ok: null });
+    case "expert_key":
+      return async () => (existsSync(keyOf(db)) ? cli(["eval", "key", "show", "--key", keyOf(db)]) : { ok: null });
+    case "expert_key_create":
+      return async () => {
+        const r = await cli(["eval", "key", "new", "--out", keyOf(db), "--key-passphrase-file", tempFile("kp", a.passphrase), "--confirm-file", tempFile("kc", a.confirm)]);
+        return r.err ? r : cli(["eval", "key", "show", "--key", keyOf(db)]);
+      };
+    case "expert_public_key_save":
+      return async () => {
+        const r = await cli(["eval", "key", "public", "--key", keyOf(db), "--out", a.path, ...opt("--email", a.email)]);
+        return r.err ? r : { ok: a.path };
+      };
+    case "package_open":
+      return async () => {
+        const r = await cli(["eval", "package", "open", a.path, "--passphrase-file", tempFile("pp", a.passphrase), "--dir", join(dirname(db), "evaluations")]);
+        if (r.ok) copyKey(db, r.ok.database);
+        return r;
+      };
+    case "return_summary":
+      return ["eval", "package", "summary"];
+    case "return_file_name":
+      return async () => {
+        const r = await cli(["eval", "package", "summary"]);
+        return r.err ? r : { ok: r.ok.default_file_name };
+      };
+    case "return_write":
+      return ["eval", "package", "return", "--key", keyOf(db), "--out", a.path, "--passphrase-file", tempFile("pp", a.passphrase), "--key-passphrase-file", tempFile("kp", a.keyPassphrase)];
+    case "bench_import":
+      return ["bench", "import", ...a.paths];
+    case "scenario_export_xlsx":
+      return async () => {
+        const r = await cli(["model", "export", "--scenario", String(a.id), "--out", a.path, "--lang", a.lang]);
+        return r.err ? r : { ok: r.ok.bytes };
+      };
+    case "submission_inspect":
+      return ["bid", "inspect-package", a.path];
+    case "submission_import":
+      return ["bid", "import-package", a.path];
     default:
       return null;
   }
@@ -182,7 +254,7 @@ export function cliBridge(bin) {
         req.on("end", async () => {
           const { db, cmd, args } = JSON.parse(body);
           const cli = (argv) => run(bin, db, argv);
-          const t = translate(cmd, args ?? {}, cli);
+          const t = translate(cmd, args ?? {}, cli, db, (other, argv) => run(bin, other, argv));
           const answer = t === null
             ? { err: { code: "Internal", message: `the CLI bridge has no command for ${cmd}`, problems: [] } }
             : typeof t === "function" ? await t() : await cli(t);

@@ -1,6 +1,7 @@
 //! Tauri commands: each one locks the state and calls one `gigafund::app` function.
 //! Errors reach the UI as `{code, message, problems}` (`gigafund::error::ErrorPayload`).
 
+pub mod expert;
 pub mod office;
 
 use gigafund::app::{
@@ -26,21 +27,29 @@ type Shared<'a> = State<'a, Mutex<AppState>>;
 type CommandResult<T> = Result<T, ErrorPayload>;
 
 impl AppState {
-    /// `GIGAFUND_DB` if set (tests, several databases), else the platform data directory.
+    /// `GIGAFUND_DB` if set (tests, several databases), else the last database opened,
+    /// else the default in the platform data directory.
     pub fn open_initial() -> AppState {
-        let path = match std::env::var_os("GIGAFUND_DB") {
-            Some(p) => Ok(PathBuf::from(p)),
-            None => app::default_database_path(),
-        };
+        let settings = app::settings::path()
+            .map(|p| app::settings::load(&p))
+            .unwrap_or_default();
+        let path = app::settings::initial_database(
+            std::env::var_os("GIGAFUND_DB").map(PathBuf::from),
+            &settings,
+        );
         AppState {
             store: path
                 .and_then(|p| Store::open(&p))
                 .map_err(|e| e.to_payload()),
         }
     }
+
+    pub fn with(store: Store) -> AppState {
+        AppState { store: Ok(store) }
+    }
 }
 
-fn poisoned() -> ErrorPayload {
+pub(crate) fn poisoned() -> ErrorPayload {
     ErrorPayload {
         code: ErrorCode::Internal,
         message: "an earlier operation failed while holding the database; restart Gigafund".into(),
@@ -77,6 +86,8 @@ pub fn open_database(state: Shared<'_>, path: String) -> CommandResult<DatabaseI
     let info = app::info(&store).map_err(|e| e.to_payload())?;
     let mut guard = state.lock().map_err(|_| poisoned())?;
     guard.store = Ok(store);
+    drop(guard);
+    expert::remember(std::path::Path::new(&path));
     Ok(info)
 }
 

@@ -65,6 +65,12 @@ import type {
   AuditPage,
   AuditEntry,
   ReportCheck,
+  KeyInfo,
+  OpenedDatabase,
+  ReturnSummary,
+  Returned,
+  BenchImport,
+  PackageInspection,
 } from "./bindings";
 
 /** A backend error as the UI shows it: a code to branch on and a message for people. */
@@ -168,6 +174,19 @@ export const api = {
   scoreHistory: (bid: number, evaluatorId: number, criterion: string, viewerId: number | null) =>
     call<AuditEntry[]>("score_history", { bid, evaluatorId, criterion, viewerId }),
   reportVerify: (path: string) => call<ReportCheck>("report_verify", { path }),
+  startupFile: () => call<string | null>("startup_file"),
+  expertKey: () => call<KeyInfo | null>("expert_key"),
+  expertKeyCreate: (passphrase: string, confirm: string) => call<KeyInfo>("expert_key_create", { passphrase, confirm }),
+  expertPublicKeySave: (path: string, email: string | null) => call<string>("expert_public_key_save", { path, email }),
+  packageOpen: (path: string, passphrase: string) => call<OpenedDatabase>("package_open", { path, passphrase }),
+  returnSummary: () => call<ReturnSummary>("return_summary"),
+  returnWrite: (keyPassphrase: string, passphrase: string, path: string) =>
+    call<Returned>("return_write", { keyPassphrase, passphrase, path }),
+  returnFileName: () => call<string>("return_file_name"),
+  benchImport: (paths: string[]) => call<BenchImport>("bench_import", { paths }),
+  scenarioExportXlsx: (id: number, lang: string, path: string) => call<number>("scenario_export_xlsx", { id, lang, path }),
+  submissionInspect: (path: string) => call<PackageInspection>("submission_inspect", { path }),
+  submissionImport: (path: string) => call<ImportOutcome>("submission_import", { path }),
   databaseInfo: () => call<DatabaseInfo>("database_info"),
   openDatabase: (path: string) => call<DatabaseInfo>("open_database", { path }),
   loadDemo: () => call<ProgrammeSummary>("load_demo"),

@@ -168,7 +168,13 @@ export type RuleOutcome = { code: string, description: string, passed: boolean,
  */
 detail: string, };
 
-export type DatabaseInfo = { path: string | null, schema_version: number, empty: boolean, app_version: string, };
+export type DatabaseInfo = { path: string | null, schema_version: number, empty: boolean, app_version: string, 
+/**
+ * Set in an expert's own database, opened from a package: the app acts as them only.
+ */
+package: PackageDatabase | null, };
+
+export type PackageDatabase = { package_id: string, call: string, evaluator_id: number, evaluator: string, };
 
 export type CallSummary = { code: string, kind: CallKind, programme: string, title: string, budget: Eur, opens: string, deadline: string, criteria: number, bids: number, eligible_bids: number, requested_eu: Eur, requested_member_state: Eur, 
 /**
@@ -937,3 +943,43 @@ export type AuditPage = {
  * Entries matching the filter.
  */
 total: number, offset: number, rows: Array<AuditRow>, };
+
+export type KeyInfo = { path: string, public_key: string, fingerprint: string, created_at: string | null, 
+/**
+ * A key file of an older Gigafund, its secret in clear: make a new one.
+ */
+unsealed: boolean, };
+
+export type ReturnSummary = { package_id: string, call: string, evaluator: string, 
+/**
+ * When the last return was written, and where.
+ */
+last_written: string | null, last_file: string | null, bids: Array<ReturnBid>, 
+/**
+ * Scores entered or changed since the last return (or never returned).
+ */
+not_returned: number, };
+
+export type ReturnBid = { bid_id: number, acronym: string, title: string, submitted: boolean, 
+/**
+ * Submitted in the last return.
+ */
+returned_submitted: boolean, criteria: Array<ReturnCriterion>, };
+
+export type ReturnCriterion = { code: string, name: string, score: number | null, status: ScoreStatus | null, 
+/**
+ * The score as the last return carried it.
+ */
+returned: number | null, 
+/**
+ * The score (or its comment) differs from the last return's, or was never returned.
+ */
+changed: boolean, };
+
+export type OpenedDatabase = { database: string, package_id: string, call: string, evaluator_id: number, evaluator: string, bids: Array<string>, };
+
+export type PackageInspection = { file: string, manifest: Manifest, check: CheckReport, 
+/**
+ * Importing would create this version (or nothing, when the stored one is the same).
+ */
+next_version: number, unchanged: boolean, };

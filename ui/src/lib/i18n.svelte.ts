@@ -1,6 +1,7 @@
 // English and French texts, and number, euro and date formats for the chosen language.
 // The choice is remembered on this computer (localStorage): nothing leaves the machine.
 
+import { expertEn, expertFr, type ExpertDict } from "./i18n/expert";
 import { officeEn, officeFr, type OfficeDict } from "./i18n/office";
 
 export type Lang = "en" | "fr";
@@ -271,8 +272,7 @@ const en = {
   language: "Language",
   loading: "Loading…",
   firstRunTitle: "Welcome to Gigafund",
-  firstRunText:
-    "This database is empty. Load the demo programme — three calls, twelve consortium bids and ten evaluators, all fictional — to explore Gigafund, or open another database.",
+  firstRunText: "This database is empty. What would you like to do?",
   loadDemo: "Load the demo programme",
   dashboardTitle: "Programme overview",
   calls: "Calls",
@@ -363,7 +363,7 @@ const en = {
 };
 
 type BaseDict = typeof en;
-type Dict = BaseDict & OfficeDict;
+type Dict = BaseDict & OfficeDict & ExpertDict;
 
 const fr: BaseDict = {
   navImport: "Importer",
@@ -631,8 +631,7 @@ const fr: BaseDict = {
   language: "Langue",
   loading: "Chargement…",
   firstRunTitle: "Bienvenue dans Gigafund",
-  firstRunText:
-    "Cette base est vide. Chargez le programme de démonstration — trois appels, douze propositions de consortiums et dix évaluateurs, tous fictifs — pour découvrir Gigafund, ou ouvrez une autre base.",
+  firstRunText: "Cette base est vide. Que souhaitez-vous faire ?",
   loadDemo: "Charger le programme de démonstration",
   dashboardTitle: "Vue d’ensemble du programme",
   calls: "Appels",
@@ -722,7 +721,10 @@ const fr: BaseDict = {
   guaranteeNames: { none: "Aucune", pari_passu: "Pari passu", first_loss: "Première perte" },
 };
 
-const dictionaries: Record<Lang, Dict> = { en: { ...en, ...officeEn }, fr: { ...fr, ...officeFr } };
+const dictionaries: Record<Lang, Dict> = {
+  en: { ...en, ...officeEn, ...expertEn },
+  fr: { ...fr, ...officeFr, ...expertFr },
+};
 const locales: Record<Lang, string> = { en: "en-IE", fr: "fr-FR" };
 
 function initialLang(): Lang {

@@ -10,7 +10,9 @@ export type Route =
   | { view: "calls" }
   | { view: "call"; code: string; tab: string }
   | { view: "experts"; tab: string; call: string | null }
-  | { view: "audit" };
+  | { view: "audit" }
+  | { view: "expert" }
+  | { view: "workspace" };
 
 export function parse(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?");
@@ -40,6 +42,8 @@ export function parse(hash: string): Route {
     return { view: "experts", tab: q.get("tab") ?? "roster", call: q.get("call") };
   }
   if (parts[0] === "audit") return { view: "audit" };
+  if (parts[0] === "expert") return { view: "expert" };
+  if (parts[0] === "workspace") return { view: "workspace" };
   if (parts[0] === "import") {
     return { view: "import" };
   }
@@ -81,6 +85,10 @@ export function href(route: Route): string {
     }
     case "audit":
       return "#/audit";
+    case "expert":
+      return "#/expert";
+    case "workspace":
+      return "#/workspace";
   }
 }
 

@@ -124,6 +124,9 @@ async function bridged(cmd: string, args: unknown): Promise<unknown> {
   const answer = (await res.json()) as { ok?: unknown; err?: ErrorPayload };
   (window.__GIGAFUND_TIMINGS__ ??= []).push({ cmd, start, end: performance.now() });
   if (answer.err) throw answer.err;
+  // The app switches databases: so does the bridge.
+  if (cmd === "package_open") window.__GIGAFUND_BRIDGE__ = (answer.ok as { database: string }).database;
+  if (cmd === "open_database") window.__GIGAFUND_BRIDGE__ = String((args as { path: string }).path);
   return answer.ok;
 }
 
