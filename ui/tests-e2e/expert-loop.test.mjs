@@ -134,3 +134,29 @@ test("an expert with no database makes a key, opens the office's package, scores
   const settings = JSON.parse(readFileSync(join(home, "config", "gigafund", "settings.json"), "utf8"));
   assert.ok(settings.last_database.includes(join("gigafund", "evaluations")), settings.last_database);
 });
+
+test("a package given on the command line (as a double-click gives it) opens the app on its passphrase", async () => {
+  await app?.close();
+  const root = join(tmp, "programme2");
+  cpSync(join(repo, "templates"), join(root, "templates"), { recursive: true });
+  cpSync(join(repo, "sample-data"), join(root, "sample-data"), { recursive: true });
+  rmSync(join(root, "sample-data", "evaluation.toml"));
+  const office = join(tmp, "office2.sqlite3");
+  cli(office, "demo", "--from", root);
+  cli(office, "eval", "assign", "--call", CALL);
+  const row = cli(office, "eval", "assignments", "--call", CALL)[0];
+  const expert = cli(office, "eval", "roster", "list").find((e) => e.id === row.evaluator_id);
+  writeFileSync(join(tmp, "kp"), KEY_PASS);
+  const pub = cli(join(tmp, "s2.sqlite3"), "eval", "key", "new", "--out", join(tmp, "k2.json"), "--key-passphrase-file", join(tmp, "kp")).public_key;
+  cli(office, "eval", "key", "register", "--evaluator", expert.email, "--public", pub);
+  const outbox = join(tmp, "outbox2");
+  mkdirSync(outbox);
+  writeFileSync(join(tmp, "pass"), PASS);
+  const pkg = cli(office, "eval", "package", "export", "--call", CALL, "--evaluator", expert.email, "--out", outbox, "--passphrase-file", join(tmp, "pass")).file;
+  app = await startApp({ appBin, db: null, home: join(tmp, "home2"), shots, args: [pkg] });
+  await app.waitText("[data-testid=open-package]", new RegExp(expert.email));
+  await app.fill("[data-testid=pkg-pass]", PASS);
+  await app.clickCss("[data-testid=pkg-open]");
+  await app.find("[data-testid=xp-bids]");
+  await app.waitText("[data-testid=nav-workspace]", /My evaluation/);
+});
