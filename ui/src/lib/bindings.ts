@@ -958,7 +958,11 @@ last_written: string | null, last_file: string | null, bids: Array<ReturnBid>,
 /**
  * Scores entered or changed since the last return (or never returned).
  */
-not_returned: number, };
+not_returned: number, 
+/**
+ * The return's standard file name.
+ */
+default_file_name: string, };
 
 export type ReturnBid = { bid_id: number, acronym: string, title: string, submitted: boolean, 
 /**
