@@ -11,6 +11,7 @@ mod ingest;
 mod office;
 mod report;
 mod store;
+mod trust;
 mod workbook;
 
 use gigafund::model::Actor;

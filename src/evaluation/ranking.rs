@@ -439,10 +439,12 @@ fn break_tie(
         } else {
             String::new()
         };
-        let placed = keep[0].0;
+        // `placed` is set below to the bid this pick places: every bid a rule drops is
+        // placed after it (a later pick may order the dropped ones differently, so a step
+        // never claims more than that).
         steps.push(TieStep {
             rule: rule_label(rule),
-            placed: candidates[placed].acronym.clone(),
+            placed: String::new(),
             over: drop
                 .iter()
                 .map(|x| candidates[x.0].acronym.clone())
@@ -452,10 +454,15 @@ fn break_tie(
         });
         pool = keep.iter().map(|x| x.0).collect();
         if pool.len() == 1 {
-            return (pool[0], steps, true);
+            return (
+                pool[0],
+                name_placed(steps, &candidates[pool[0]].acronym),
+                true,
+            );
         }
     }
     let placed = pool[0];
+    let mut steps = name_placed(steps, &candidates[placed].acronym);
     steps.push(TieStep {
         rule: "unresolved".into(),
         placed: candidates[placed].acronym.clone(),
@@ -467,6 +474,14 @@ fn break_tie(
         equal_under,
     });
     (placed, steps, false)
+}
+
+/// Names the bid a pick placed in each of its steps.
+fn name_placed(mut steps: Vec<TieStep>, placed: &str) -> Vec<TieStep> {
+    for s in &mut steps {
+        s.placed = placed.to_string();
+    }
+    steps
 }
 
 fn rule_label(rule: &TieBreak) -> String {

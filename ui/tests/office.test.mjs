@@ -336,6 +336,7 @@ test("offline packages: exported with typed passphrases, a tampered return refus
   await page.keyboard.press("Escape");
 
   await page.goto(`${baseUrl}mock.html#/evaluation?call=${ANTENNA}&tab=packages`);
+  await page.locator(`[data-testid=pk-experts] tr[data-email="${expert.email}"] .mono`).waitFor();
   await page.getByTestId("pk-export").click();
   await pick(page, dir);
   await page.getByTestId("pk-folder").click();
