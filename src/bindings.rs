@@ -82,7 +82,7 @@ pub fn typescript() -> String {
         ev::package::PublicKeyFile, ev::assign::MatrixBid, ev::assign::MatrixExpert,
         ev::assign::MatrixCell, ev::assign::AssignmentMatrix, crate::app::audit::AuditFilter,
         crate::app::audit::AuditRow, crate::app::audit::AuditPage,
-        ev::package::KeyInfo, ev::package::ReturnSummary, ev::package::ReturnBid,
+        crate::keys::KeyRole, crate::app::evaluation::Declared, ev::package::KeyInfo, crate::store::audit::LogHead, crate::store::audit::Checkpoint, crate::app::audit::CheckpointCheck, ev::conflicts::Suspension, ev::package::ReturnSummary, ev::package::ReturnBid,
         ev::package::ReturnCriterion, crate::app::expert::OpenedDatabase,
         crate::app::applicant::PackageInspection,
     );

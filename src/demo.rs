@@ -157,13 +157,51 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
         keep(ingest::call_template::parse(name, text).map(|c| calls.push(c)))?;
     }
     let mut bids = Vec::new();
+    let mut bid_files = Vec::new();
     for (name, text) in &files.bids {
-        keep(ingest::bid_file::parse(name, text, &known).map(|b| bids.push(b)))?;
+        keep(ingest::bid_file::parse(name, text, &known).map(|b| {
+            bid_files.push(name.as_str());
+            bids.push(b)
+        }))?;
     }
     let mut evaluators = Vec::new();
     keep(ingest::roster::parse(&files.evaluators.0, &files.evaluators.1).map(|e| evaluators = e))?;
     if let Some((name, text)) = &files.evaluation {
         keep(crate::demo_evaluation::check(name, text))?;
+    }
+    // Every bid names a call of the demo, and every declared conflict a bid of it: said
+    // with the file it comes from, before anything is stored.
+    let codes: std::collections::BTreeSet<&str> = calls.iter().map(|c| c.code.as_str()).collect();
+    for (name, b) in bid_files.iter().zip(&bids) {
+        if !codes.contains(b.call_code.as_str()) {
+            problems.push(Problem {
+                location: crate::error::Location::file(*name).with_field("call"),
+                rule: format!(
+                    "names a call of the demo ({})",
+                    codes.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+                found: Some(b.call_code.clone()),
+            });
+        }
+    }
+    let known_bids: HashSet<(&str, &str)> = bids
+        .iter()
+        .map(|b| (b.call_code.as_str(), b.acronym.as_str()))
+        .collect();
+    // (Only once every bid file reads: a conflict naming a bid whose file is broken is not
+    // a second problem.)
+    let all_bids_read = bids.len() == files.bids.len();
+    for (e, declared) in evaluators.iter().filter(|_| all_bids_read) {
+        for d in declared {
+            if !known_bids.contains(&(d.call_code.as_str(), d.acronym.as_str())) {
+                problems.push(Problem {
+                    location: crate::error::Location::file(&files.evaluators.0)
+                        .with_field("declared conflicts"),
+                    rule: format!("{}'s declared conflict names a bid of the demo", e.name),
+                    found: Some(format!("{}/{}", d.call_code, d.acronym)),
+                });
+            }
+        }
     }
     if problems.is_empty() {
         Ok(Parsed {

@@ -124,6 +124,7 @@ pub(crate) fn run(tx: &mut Tx<'_>, actor: &Actor, file: &str, text: &str) -> Res
                     evaluator_id: p.evaluator_id,
                     role: p.role,
                     assigned_at: actor.at,
+                    suspended: None,
                 },
             )?;
         }

@@ -153,6 +153,7 @@ pub fn synthetic_call(store: &mut Store, actor: &Actor, spec: &Synthetic) -> Res
                             AssignmentRole::Expert
                         },
                         assigned_at: actor.at,
+                        suspended: None,
                     },
                 )?;
                 for (k, c) in CRITERIA.iter().enumerate() {

@@ -97,12 +97,35 @@ pub enum Error {
     /// The file is not a Gigafund database.
     #[error("{path} is not a Gigafund database: {reason}")]
     NotADatabase { path: PathBuf, reason: String },
+    /// The database file is damaged (truncated, a corrupt page): it was not changed.
+    #[error(
+        "{path} is damaged ({reason}). It was not changed: restore it from a backup (a \
+         NAME.bak-vN file, or your own copy)."
+    )]
+    Damaged { path: PathBuf, reason: String },
+    /// A migration failed; the file was left at its old version.
+    #[error(
+        "{path} could not be upgraded from schema version {from} to {to} ({reason}). It \
+         was left as it was, at version {from}."
+    )]
+    Migration {
+        path: PathBuf,
+        from: i64,
+        to: i64,
+        reason: String,
+    },
+    /// Another program holds the database's write lock.
+    #[error(
+        "{path} is busy: another Gigafund is writing to it. Nothing was changed; try again \
+         in a moment."
+    )]
+    Busy { path: PathBuf },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("database error: {0}")]
+    #[error("{}", database_message(.0))]
     Database(#[from] rusqlite::Error),
     /// The user stopped a long operation; nothing was stored.
     #[error("cancelled: {0}")]
@@ -142,6 +165,25 @@ impl Error {
         }
     }
 
+    /// Names `file` in every problem that does not name a file yet (a rule checked deep
+    /// inside, where the file is not known).
+    pub fn with_file(self, file: &str) -> Error {
+        match self {
+            Error::Invalid(problems) => Error::Invalid(
+                problems
+                    .into_iter()
+                    .map(|mut p| {
+                        if p.location.file.is_none() {
+                            p.location.file = Some(file.to_string());
+                        }
+                        p
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
     /// The machine-readable code the UI and `--json` consumers receive.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -151,6 +193,10 @@ impl Error {
             Error::Cancelled(_) => ErrorCode::Cancelled,
             Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
             Error::NotADatabase { .. } => ErrorCode::NotADatabase,
+            Error::Damaged { .. } => ErrorCode::Damaged,
+            Error::Migration { .. } => ErrorCode::NotADatabase,
+            Error::Busy { .. } => ErrorCode::Busy,
+            Error::Database(e) if is_corrupt(e) => ErrorCode::Damaged,
             Error::Io { .. } => ErrorCode::Io,
             Error::Database(_) | Error::Internal(_) => ErrorCode::Internal,
         }
@@ -184,8 +230,29 @@ pub enum ErrorCode {
     Cancelled,
     NewerDatabase,
     NotADatabase,
+    Damaged,
+    Busy,
     Io,
     Internal,
+}
+
+fn database_message(e: &rusqlite::Error) -> String {
+    if is_corrupt(e) {
+        format!(
+            "the database file is damaged ({e}); nothing more was written to it: restore it \
+             from a backup"
+        )
+    } else {
+        format!("database error: {e}")
+    }
+}
+
+/// SQLite found the file damaged while reading it.
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
 }
 
 /// What the UI and `--json` consumers receive for an error: `{code, message, problems}`.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod evaluation;
 pub mod finance;
 pub mod ingest;
+pub mod keys;
 pub mod model;
 pub mod report;
 pub mod store;

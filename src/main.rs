@@ -80,8 +80,21 @@ enum Command {
     /// PDF reports (A4, English or French), and their verification against the database.
     #[command(subcommand)]
     Report(cli::report::ReportCommand),
-    /// Check the database file (PRAGMA integrity_check) and the audit log's hash chain.
-    Verify,
+    /// Check the database file (PRAGMA integrity_check), the audit log's hash chain and
+    /// its append-only triggers, the scores, consensus, decisions and assignments against
+    /// the log replayed, and the log's signed checkpoints.
+    Verify {
+        /// The office's public key file (or key file): checkpoints must be signed with it.
+        #[arg(long, value_name = "FILE")]
+        office_key: Option<PathBuf>,
+        /// A checkpoint file kept outside the database (repeatable): the log must still
+        /// hold the entry it signed.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Vec<PathBuf>,
+    },
+    /// The programme office's signing key and signed checkpoints of the audit log.
+    #[command(subcommand)]
+    Office(cli::office::OfficeCommand),
     /// The audit log, newest first, filtered by call, bid, evaluator, kind of change and date.
     Audit(cli::audit::AuditArgs),
 }
@@ -231,7 +244,33 @@ enum BidCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
-    match run(cli) {
+    // The last boundary: a bug that panics is reported as an internal error (exit 3) in
+    // one line, not as a crash with a backtrace; nothing was committed by the write it
+    // interrupted (SQLite rolls the transaction back).
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if what.contains("Broken pipe") {
+            // The reader of our output went away (`gigafund … | head`): not a bug.
+            return;
+        }
+        eprintln!(
+            "gigafund: internal error (a bug, please report it): {what}{place}. Nothing was changed by the interrupted operation."
+        );
+    }));
+    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(outcome) => outcome,
+        Err(_) => return ExitCode::from(3),
+    };
+    match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -296,17 +335,34 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Demo(args) => {
             let path = db_path(&cli)?;
-            if path.exists() {
-                if !args.replace {
-                    return Err(Error::Conflict(format!(
-                        "{} already exists: pass --replace to build the demo there (its contents are lost), or choose another --db",
-                        path.display()
-                    )));
-                }
-                remove_database(&path)?;
+            if path.exists() && !args.replace {
+                return Err(Error::Conflict(format!(
+                    "{} already exists: pass --replace to build the demo there (its contents are lost), or choose another --db",
+                    path.display()
+                )));
             }
-            let mut store = Store::open(&path)?;
-            let summary = app::load_demo(&mut store, &actor(), args.from.as_deref())?;
+            // Built beside, then moved in place: a demo that fails (a bad --from folder)
+            // leaves the existing database as it was, and no empty file behind.
+            let mut building = path.as_os_str().to_owned();
+            building.push(".building");
+            let building = PathBuf::from(building);
+            remove_database(&building)?;
+            let built = (|| {
+                let mut store = Store::open(&building)?;
+                let summary = app::load_demo(&mut store, &actor(), args.from.as_deref())?;
+                store.checkpoint()?;
+                Ok::<_, Error>(summary)
+            })();
+            let summary = match built {
+                Ok(s) => s,
+                Err(e) => {
+                    remove_database(&building)?;
+                    return Err(e);
+                }
+            };
+            remove_database(&path)?;
+            std::fs::rename(&building, &path).map_err(|e| Error::io(&path, e))?;
+            remove_database(&building)?;
             output(cli.json, &summary, |out| {
                 print_summary(out, &summary, &path)
             })
@@ -559,31 +615,122 @@ fn run(cli: Cli) -> Result<bool> {
             })
         }
         Command::Audit(args) => cli::audit::run(&cli, args),
-        Command::Verify => {
-            let store = open(&cli)?;
-            let report = app::verify(&store)?;
-            output(cli.json, &report, |out| {
-                writeln!(out, "Schema version {}", report.schema_version)?;
-                if report.integrity.is_empty() {
-                    writeln!(out, "Database file: ok (PRAGMA integrity_check)")?;
-                } else {
-                    for line in &report.integrity {
-                        writeln!(out, "Database file: {line}")?;
-                    }
-                }
-                match &report.chain_break {
-                    None => writeln!(
-                        out,
-                        "Audit log: {} entries, chain intact",
-                        report.audit_entries
-                    ),
-                    Some(b) => writeln!(out, "Audit log: BROKEN at entry {}: {}", b.seq, b.reason),
-                }
-            })?;
+        Command::Office(cmd) => cli::office::run(&cli, cmd),
+        Command::Verify {
+            office_key,
+            checkpoint,
+        } => {
+            let options = app::VerifyOptions {
+                office_key: office_key
+                    .as_deref()
+                    .map(gigafund::keys::public_key_of)
+                    .transpose()?
+                    .map(|k| hex::encode(k.to_bytes())),
+                checkpoints: checkpoint
+                    .iter()
+                    .map(|p| {
+                        Ok((
+                            p.display().to_string(),
+                            app::audit::read_checkpoint_file(p)?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            };
+            let report = app::audit::verify_file(&db_path(&cli)?, &options)?;
+            output(cli.json, &report, |out| print_verify(out, &report))?;
             // The report is the output; a failed check exits 1 without a second document.
             Ok(report.ok)
         }
     }
+}
+
+fn print_verify(out: &mut dyn Write, r: &app::VerifyReport) -> std::io::Result<()> {
+    if let Some(d) = &r.damaged {
+        return writeln!(out, "Database file: DAMAGED: {d}");
+    }
+    writeln!(out, "Schema version {}", r.schema_version)?;
+    if r.integrity.is_empty() {
+        writeln!(out, "Database file: ok (PRAGMA integrity_check)")?;
+    } else {
+        for line in &r.integrity {
+            writeln!(out, "Database file: {line}")?;
+        }
+    }
+    match &r.chain_break {
+        None => writeln!(
+            out,
+            "Audit log: {} entries, chain intact{}",
+            r.audit_entries,
+            r.head
+                .as_ref()
+                .map(|h| format!(" (head: entry {}, {})", h.seq, &h.hash[..16]))
+                .unwrap_or_default()
+        )?,
+        Some(b) => writeln!(out, "Audit log: BROKEN at entry {}: {}", b.seq, b.reason)?,
+    }
+    if r.protections.is_empty() {
+        writeln!(out, "Append-only protections: in place")?;
+    } else {
+        for p in &r.protections {
+            writeln!(out, "Append-only protections: MISSING: {p}")?;
+        }
+    }
+    if r.replay_differences == 0 {
+        writeln!(
+            out,
+            "Tables against the log replayed: scores, submissions, consensus, panel decisions, assignments and checkpoints agree"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Tables against the log replayed: {} DIFFERENCES",
+            r.replay_differences
+        )?;
+        for d in &r.replay {
+            writeln!(out, "  {d}")?;
+        }
+    }
+    if r.checkpoints.is_empty() {
+        writeln!(
+            out,
+            "Signed checkpoints: none (sign the log with `gigafund office checkpoint`)"
+        )?;
+    }
+    for c in &r.checkpoints {
+        match &c.problem {
+            None => writeln!(
+                out,
+                "Checkpoint at entry {} ({}, key {}, {}): holds",
+                c.seq,
+                c.at.format("%Y-%m-%d %H:%M"),
+                c.fingerprint,
+                c.source
+            )?,
+            Some(p) => writeln!(
+                out,
+                "Checkpoint at entry {} ({}, key {}, {}): FAILS: {p}",
+                c.seq,
+                c.at.format("%Y-%m-%d %H:%M"),
+                c.fingerprint,
+                c.source
+            )?,
+        }
+    }
+    if !r.checkpoints.is_empty() {
+        match &r.office_key {
+            Some(fp) => writeln!(out, "Checkpoints checked against the office key {fp}")?,
+            None => writeln!(
+                out,
+                "Checkpoints checked against their own keys: give --office-key to check they are the office's"
+            )?,
+        }
+        writeln!(
+            out,
+            "Entries after the last checkpoint that holds: {}",
+            r.unsigned_entries
+        )?;
+    }
+    Ok(())
 }
 
 /// A row of the estimate table: label, value of a column, decimals.

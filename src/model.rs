@@ -156,6 +156,9 @@ pub struct EvaluationSettings {
     /// How many bids above `ceil(total / experts)` an expert may receive (default 1).
     #[serde(default = "one")]
     pub max_extra_load: u32,
+    /// Days after the deadline during which submissions are still accepted (0: none).
+    #[serde(default)]
+    pub grace_days: u32,
 }
 
 fn one() -> u32 {
@@ -562,6 +565,10 @@ pub struct Assignment {
     pub evaluator_id: i64,
     pub role: AssignmentRole,
     pub assigned_at: DateTime<Utc>,
+    /// Why the assignment is suspended (a conflict of interest found after it was made);
+    /// `None` while it stands.
+    #[serde(default)]
+    pub suspended: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

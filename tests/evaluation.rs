@@ -858,6 +858,7 @@ fn a_whole_call_evaluated_offline_through_packages() -> TestResult {
                 &e.email,
                 pass,
                 &d.join("x.pkg"),
+                None,
             )
             .err()
             .ok_or("exported without key")?;
@@ -869,14 +870,15 @@ fn a_whole_call_evaluated_offline_through_packages() -> TestResult {
                     call,
                     &e.email,
                     "short",
-                    &d.join("x.pkg")
+                    &d.join("x.pkg"),
+                    None
                 )
                 .is_err()
             );
         }
         package::register_key(&mut office, &actor(), &e.email, &public)?;
         let pkg = d.join(format!("e{k}.pkg"));
-        let exported = package::export(&mut office, &actor(), call, &e.email, pass, &pkg)?;
+        let exported = package::export(&mut office, &actor(), call, &e.email, pass, &pkg, None)?;
         // The package holds only this evaluator's bids, and no other expert's anything.
         let mine: Vec<&str> = data
             .assignments
@@ -964,9 +966,13 @@ fn a_whole_call_evaluated_offline_through_packages() -> TestResult {
         let r = package::import_return(&mut office, &actor(), ret, pass)?;
         assert!(r.conflicts.is_empty());
         assert!(!r.submitted.is_empty());
-        // The same return again changes nothing.
-        let again = package::import_return(&mut office, &actor(), ret, pass)?;
-        assert_eq!((again.applied, again.submitted.len()), (0, 0));
+        // The same return again is refused plainly, and changes nothing.
+        let before = store::audit::entries(office.conn())?.len();
+        let again = package::import_return(&mut office, &actor(), ret, pass)
+            .err()
+            .ok_or("a return imported twice")?;
+        assert!(again.to_string().contains("already imported"), "{again}");
+        assert_eq!(store::audit::entries(office.conn())?.len(), before);
     }
     // Every expert has submitted: consensus and ranking at the office.
     for b in &data.bids {
@@ -1023,6 +1029,7 @@ fn a_score_edited_at_the_office_and_in_the_return_is_a_conflict_never_overwritte
         &e.email,
         pass,
         &d.join("p.pkg"),
+        None,
     )?;
     let mut own = Store::open(&d.join("own.sqlite3"))?;
     let opened = package::open(&mut own, &actor(), &d.join("p.pkg"), pass)?;

@@ -75,7 +75,7 @@ fn office_package(
     let public = package::new_key(&key, KEY_PASS, actor().at)?;
     package::register_key(&mut office, &actor(), &e.email, &public)?;
     let pkg = d.join("p.gfpackage");
-    package::export(&mut office, &actor(), CALL, &e.email, PASS, &pkg)?;
+    package::export(&mut office, &actor(), CALL, &e.email, PASS, &pkg, None)?;
     Ok((office, e.email, key, pkg))
 }
 

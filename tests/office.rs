@@ -444,6 +444,7 @@ fn a_package_says_who_and_what_it_is_before_its_passphrase() -> TestResult {
         &e.email,
         "a long passphrase",
         &out,
+        None,
     )?;
     let h = package::peek(&out)?;
     assert_eq!(
@@ -610,7 +611,7 @@ fn a_returned_submission_held_by_a_score_conflict_is_made_when_the_conflict_is_r
     package::register_key(&mut office, &actor(), &e.email, &public)?;
     let pass = "a long enough passphrase";
     let pkg = d.join("p.gfpackage");
-    package::export(&mut office, &actor(), code, &e.email, pass, &pkg)?;
+    package::export(&mut office, &actor(), code, &e.email, pass, &pkg, None)?;
     let mut own = Store::open(&d.join("own.sqlite3"))?;
     let opened = package::open(&mut own, &actor(), &pkg, pass)?;
     let acronym = data.bid(a.bid_id).ok_or("bid")?.acronym.clone();

@@ -5,6 +5,36 @@
 use crate::{TestResult, actor};
 use gigafund::evaluation::ranking::{self, Candidate, Rule, Rules};
 use gigafund::model::{BudgetLineRule, Eur, TieBreak};
+use gigafund::store::Store;
+use std::path::{Path, PathBuf};
+
+mod concurrency;
+mod database;
+mod input;
+mod integrity;
+mod tamper;
+
+pub(crate) type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The demo programme (with its evaluation) in a database file of its own.
+pub(crate) fn demo_at(dir: &Path) -> Res<(Store, PathBuf)> {
+    let db = dir.join("demo.sqlite3");
+    let mut store = Store::open(&db)?;
+    gigafund::app::load_demo(&mut store, &actor(), None)?;
+    Ok((store, db))
+}
+
+/// The CLI on `db`.
+pub(crate) fn gigafund(db: &Path) -> Res<assert_cmd::Command> {
+    let mut cmd = assert_cmd::Command::cargo_bin("gigafund")?;
+    cmd.env_remove("GIGAFUND_DB").arg("--db").arg(db);
+    Ok(cmd)
+}
+
+/// A raw connection behind Gigafund's back: what someone with the file can do.
+pub(crate) fn raw(db: &Path) -> Res<rusqlite::Connection> {
+    Ok(rusqlite::Connection::open(db)?)
+}
 
 mod ranking_trace {
     use super::*;

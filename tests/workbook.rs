@@ -287,8 +287,22 @@ fn reimports_create_versions_with_a_diff_and_never_touch_a_submitted_version() -
     let rows = app::bid_rows(&store, Some(GF))?;
     assert_eq!(rows.iter().filter(|r| r.acronym == "AURORA-GF").count(), 1);
 
-    // Submitting the revision makes it the evaluated version; version 1 stays stored.
-    let v3 = applicant::import_workbook(&mut store, &actor(), &file, GF, true)?;
+    // Submitting after the deadline is refused, naming the file and when the call closed,
+    // and stores nothing.
+    let late = applicant::import_workbook(&mut store, &actor(), &file, GF, true)
+        .err()
+        .ok_or("a submission after the deadline")?;
+    assert!(
+        late.to_string().contains("closed at the end of 2026-06-30"),
+        "{late}"
+    );
+    assert_eq!(applicant::versions(&store, GF, "AURORA-GF")?.len(), 2);
+    // Submitting the revision in time makes it the evaluated version; version 1 stays.
+    let in_time = gigafund::model::Actor::new(
+        "test",
+        chrono::DateTime::parse_from_rfc3339("2026-06-29T16:00:00Z")?.with_timezone(&chrono::Utc),
+    );
+    let v3 = applicant::import_workbook(&mut store, &in_time, &file, GF, true)?;
     assert_eq!((v3.version, v3.status), (3, BidStatus::Submitted));
     assert!(v3.changes.is_empty(), "same content as version 2");
     let heads =
@@ -463,11 +477,11 @@ fn a_package_carries_checksums_that_its_import_verifies() -> TestResult {
         "{text}"
     );
 
-    // The office imports the package into its own database: checksums verified, the bid
-    // stored as submitted at the package's time.
-    let office = dir.path().join("office.sqlite3");
+    // A call whose deadline has passed keeps the package as a late draft, never as a
+    // submission, and says why.
+    let closed = dir.path().join("closed.sqlite3");
     json(
-        &office,
+        &closed,
         &[
             "call",
             "import",
@@ -475,6 +489,42 @@ fn a_package_carries_checksums_that_its_import_verifies() -> TestResult {
                 .join("templates/calls/ai-gigafactory.toml")
                 .to_str()
                 .ok_or("path")?,
+        ],
+        0,
+    )?;
+    let late = json(
+        &closed,
+        &["bid", "import-package", zip_path.to_str().ok_or("path")?],
+        0,
+    )?;
+    assert_eq!(late["status"], "draft");
+    let warning = late["warnings"]
+        .as_array()
+        .ok_or("warnings")?
+        .iter()
+        .find(|w| w["field"] == "submitted")
+        .ok_or("a late warning")?;
+    assert!(
+        warning["rule"]
+            .as_str()
+            .is_some_and(|r| r.contains("kept as a late draft")),
+        "{warning}"
+    );
+    let listed = json(&closed, &["bid", "list"], 0)?;
+    assert!(listed[0]["received_late"].is_string(), "{listed}");
+
+    // The office imports the package into a call still open: checksums verified, the bid
+    // stored as submitted at the package's time.
+    let office = dir.path().join("office.sqlite3");
+    json(
+        &office,
+        &[
+            "call",
+            "new",
+            "--template",
+            "ai-gigafactory.toml",
+            "--code",
+            GF,
         ],
         0,
     )?;

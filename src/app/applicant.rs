@@ -454,15 +454,42 @@ pub fn import_workbook(
     submit: bool,
 ) -> Result<ImportOutcome> {
     let report = check_workbook(store, path, call_code)?;
-    store_checked(store, actor, report, submit.then_some(actor.at))
+    store_checked(
+        store,
+        actor,
+        report,
+        submit.then_some((actor.at, WhenLate::Refuse)),
+    )
+}
+
+/// What happens to a submission that comes after the call closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WhenLate {
+    /// Refused: the applicant (or the office) imports it as a draft if they want it kept.
+    Refuse,
+    /// Kept as a late draft, marked with when it came (a package taken in by the office).
+    KeepAsDraft,
+}
+
+/// When a call stops taking submissions: the end of its deadline day (UTC) plus its grace
+/// days.
+pub fn closes_at(call: &Call) -> DateTime<Utc> {
+    let last_day = call.deadline + chrono::Days::new(u64::from(call.settings.grace_days));
+    let end = last_day
+        .succ_opt()
+        .unwrap_or(last_day)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    DateTime::from_naive_utc_and_offset(end, Utc)
 }
 
 fn store_checked(
     store: &mut Store,
     actor: &Actor,
     report: CheckReport,
-    submitted_at: Option<DateTime<Utc>>,
+    submission: Option<(DateTime<Utc>, WhenLate)>,
 ) -> Result<ImportOutcome> {
+    let mut submitted_at = submission.map(|(at, _)| at);
     let import_errors = report.errors(Some(Stage::Import));
     let Some(mut bid) = report.bid.clone().filter(|_| import_errors.is_empty()) else {
         return Err(Error::Invalid(report.errors(None)));
@@ -471,12 +498,55 @@ fn store_checked(
     if submitted_at.is_some() && !incomplete.is_empty() {
         return Err(Error::Invalid(incomplete));
     }
-    let warnings: Vec<Finding> = report
+    let mut warnings: Vec<Finding> = report
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .cloned()
         .collect();
+    let call = store::calls::by_code(store.conn(), &report.call)?;
+    let closes = closes_at(&call);
+    let mut late = None;
+    if let Some((at, when_late)) = submission
+        && at >= closes
+    {
+        let closed = format!(
+            "the call closed at the end of {}{} (UTC)",
+            call.deadline,
+            match call.settings.grace_days {
+                0 => String::new(),
+                1 => " plus 1 grace day".into(),
+                n => format!(" plus {n} grace days"),
+            }
+        );
+        match when_late {
+            WhenLate::Refuse => {
+                return Err(Error::invalid(
+                    Location::file(&report.file),
+                    format!(
+                        "{closed}: a submission after it is refused (import the file without submitting it to keep it as a draft)"
+                    ),
+                    Some(at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                ));
+            }
+            WhenLate::KeepAsDraft => {
+                warnings.push(Finding {
+                    severity: Severity::Warning,
+                    stage: Stage::Completeness,
+                    file: report.file.clone(),
+                    sheet: None,
+                    cell: None,
+                    field: Some("submitted".into()),
+                    rule: format!(
+                        "{closed}: this submission came later and is kept as a late draft, not as a submission"
+                    ),
+                    found: Some(at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                });
+                late = Some(at);
+                submitted_at = None;
+            }
+        }
+    }
     if let Some(prev) = &report.previous {
         if report.changes.is_empty()
             && (submitted_at.is_none() || prev.status == BidStatus::Submitted)
@@ -503,10 +573,26 @@ fn store_checked(
     let declared = report.declared_accelerators.clone();
     let (file, sha) = (report.file.clone(), report.sha256.clone());
     let at = actor.at;
+    let acronym = bid.acronym.clone();
+    let expected = report.previous.as_ref().map(|p| p.version);
     let id = store.write(actor, |tx| {
+        // The version the file was compared with must still be the latest: another import
+        // of the same bid meanwhile would otherwise be overwritten by a stale diff.
+        let latest = store::bids::versions(tx.conn(), call.id, &acronym)?
+            .last()
+            .map(|v| v.version);
+        if latest != expected {
+            return Err(Error::Conflict(format!(
+                "{file}: another version of {acronym} was stored meanwhile (now version {}): check the file again",
+                latest.unwrap_or(0)
+            )));
+        }
         let id = store::bids::insert(tx, &bid)?;
         store::bids::insert_declared(tx, id, &declared)?;
         store::bids::set_source(tx, id, &file, &sha, at)?;
+        if let Some(when) = late {
+            store::bids::mark_late(tx, id, when)?;
+        }
         Ok(id)
     })?;
     Ok(ImportOutcome {
@@ -627,11 +713,11 @@ pub fn package(
         ),
         (
             "submission-summary-en.pdf".into(),
-            submission::render(&data, "en", date)?,
+            submission::render(&data, "en", date, None)?,
         ),
         (
             "submission-summary-fr.pdf".into(),
-            submission::render(&data, "fr", date)?,
+            submission::render(&data, "fr", date, None)?,
         ),
     ];
     let manifest = Manifest {
@@ -712,7 +798,12 @@ fn package_problem(
 /// submitted version dated from the manifest.
 pub fn import_package(store: &mut Store, actor: &Actor, path: &Path) -> Result<ImportOutcome> {
     let (_, report, submitted) = read_package(store, path)?;
-    store_checked(store, actor, report, Some(submitted))
+    store_checked(
+        store,
+        actor,
+        report,
+        Some((submitted, WhenLate::KeepAsDraft)),
+    )
 }
 
 /// What a submission package holds, verified (every checksum, the workbook read again and
@@ -936,6 +1027,18 @@ fn read_package(store: &Store, path: &Path) -> Result<(Manifest, CheckReport, Da
 /// Writes a copy of the applicant's workbook (as .xlsx) with each finding as a note on its
 /// cell and the cell highlighted, and a "Gigafund findings" sheet listing them with links.
 pub fn annotate(report: &CheckReport, source: &Path, out: &Path) -> Result<PathBuf> {
+    // The applicant's own file is never written over, whatever path names it.
+    let same = match (std::fs::canonicalize(source), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(Error::invalid(
+            Location::file(display_name(out)),
+            "the annotated copy goes to another file than the workbook it annotates",
+            Some(out.display().to_string()),
+        ));
+    }
     let bytes = ingest::annotate::annotated(&report.findings, source)?;
     let part = out.with_extension("xlsx.part");
     std::fs::write(&part, &bytes).map_err(|e| Error::io(&part, e))?;

@@ -17,20 +17,43 @@ pub struct CallTemplate {
     /// The template's file name, e.g. `ai-factory-antenna.toml`.
     pub file: String,
     pub call: Call,
+    /// The dates a new call from it is offered (see [`suggested_dates`]).
+    pub suggested_opens: NaiveDate,
+    pub suggested_deadline: NaiveDate,
 }
 
-/// The shipped call templates, in file-name order.
+/// The shipped call templates, in file-name order, with their own dates.
 pub fn templates() -> Result<Vec<CallTemplate>> {
+    templates_on(NaiveDate::MIN)
+}
+
+/// The shipped call templates, with the dates a call made from each `today` is offered.
+pub fn templates_on(today: NaiveDate) -> Result<Vec<CallTemplate>> {
     crate::demo::DemoFiles::embedded()
         .calls
         .into_iter()
         .map(|(file, text)| {
+            let call = call_template::parse(&file, &text)?;
+            let (suggested_opens, suggested_deadline) = suggested_dates(&call, today);
             Ok(CallTemplate {
-                call: call_template::parse(&file, &text)?,
+                call,
                 file,
+                suggested_opens,
+                suggested_deadline,
             })
         })
         .collect()
+}
+
+/// The dates a new call from `template` is given unless told otherwise: the template's
+/// when its deadline is still ahead of `today`; otherwise the call opens today and runs
+/// as long as the template's did (a template's dates are an example, not a past call).
+pub fn suggested_dates(template: &Call, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    if template.deadline >= today {
+        return (template.opens, template.deadline);
+    }
+    let run = (template.deadline - template.opens).num_days().max(1);
+    (today, today + chrono::Duration::days(run))
 }
 
 /// A new call: a shipped template with its own code, title, dates and budget.
@@ -247,6 +270,14 @@ pub fn changes(before: &Call, after: &Call) -> Vec<CallChange> {
         K::Number,
         b.max_extra_load.to_string(),
         a.max_extra_load.to_string(),
+        false,
+    );
+    push(
+        "grace_days",
+        None,
+        K::Number,
+        b.grace_days.to_string(),
+        a.grace_days.to_string(),
         false,
     );
     push(

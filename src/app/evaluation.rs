@@ -16,6 +16,8 @@ pub struct RosterImport {
     pub updated: Vec<String>,
     pub unchanged: usize,
     pub conflicts_declared: usize,
+    /// Assignments suspended by conflicts the new roster declares or makes detectable.
+    pub suspended: Vec<evaluation::conflicts::Suspension>,
 }
 
 /// Imports a roster (TOML, CSV, xlsx, ods): all rows or none. An e-mail already known
@@ -54,6 +56,7 @@ pub fn import_roster(store: &mut Store, actor: &Actor, path: &Path) -> Result<Ro
             updated: Vec::new(),
             unchanged: 0,
             conflicts_declared: 0,
+            suspended: Vec::new(),
         };
         let mut ids = Vec::new();
         for (e, _) in &rows {
@@ -102,6 +105,7 @@ pub fn import_roster(store: &mut Store, actor: &Actor, path: &Path) -> Result<Ro
             )?;
             out.conflicts_declared += 1;
         }
+        out.suspended = evaluation::conflicts::suspend_conflicted(tx)?;
         Ok(out)
     })
 }
@@ -121,7 +125,7 @@ pub fn declare_conflict(
     target: ConflictTarget<'_>,
     kind: ConflictKind,
     note: &str,
-) -> Result<Conflict> {
+) -> Result<Declared> {
     let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
     if matches!(
         kind,
@@ -159,27 +163,23 @@ pub fn declare_conflict(
         source: ConflictSource::Declared,
         note: note.trim().to_string(),
     };
-    let id = store.write(actor, |tx| {
-        // A bid already assigned to this evaluator loses the assignment, unless scored.
-        if let Some(b) = bid_id
-            && let Some(a) = store::evaluation::bid_assignments(tx.conn(), b)?
-                .into_iter()
-                .find(|a| a.evaluator_id == e.id)
-        {
-            if store::evaluation::bid_scores(tx.conn(), b)?
-                .iter()
-                .any(|s| s.evaluator_id == e.id)
-            {
-                return Err(Error::Conflict(format!(
-                    "{} has already scored this bid: the programme office must withdraw the scores before the conflict is recorded",
-                    e.name
-                )));
-            }
-            store::evaluation::delete_assignment(tx, &a)?;
-        }
-        store::evaluation::insert_conflict(tx, &c)
-    })?;
-    Ok(Conflict { id, ..c })
+    store.write(actor, |tx| {
+        let id = store::evaluation::insert_conflict(tx, &c)?;
+        // The conflict is a fact, recorded whatever was done before: an assignment it now
+        // forbids is suspended (scores kept, the bid given a replacement).
+        let suspended = evaluation::conflicts::suspend_conflicted(tx)?;
+        Ok(Declared {
+            conflict: Conflict { id, ..c.clone() },
+            suspended,
+        })
+    })
+}
+
+/// A declared conflict and the assignments it suspended.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct Declared {
+    pub conflict: Conflict,
+    pub suspended: Vec<evaluation::conflicts::Suspension>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
@@ -301,6 +301,10 @@ pub struct PackageSummary {
     pub created_by: String,
     pub bids: Vec<String>,
     pub returned_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// How many returns of it were accepted (the last one's number).
+    pub returns: u32,
+    /// Signed with the office's key.
+    pub signed: bool,
 }
 
 pub fn packages(store: &Store, call_code: &str) -> Result<Vec<PackageSummary>> {
@@ -332,6 +336,8 @@ pub fn packages(store: &Store, call_code: &str) -> Result<Vec<PackageSummary>> {
                     .filter_map(|b| heads.get(b).cloned())
                     .collect(),
                 returned_at: p.returned_at,
+                returns: p.return_seq,
+                signed: p.signed,
             }
         })
         .collect())

@@ -69,6 +69,17 @@ pub fn open_package(
     passphrase: &str,
     dir: &Path,
 ) -> Result<(Store, OpenedDatabase)> {
+    open_package_checked(actor, package_path, passphrase, dir, None)
+}
+
+/// [`open_package`], refusing a package not signed with `office_key` when it is given.
+pub fn open_package_checked(
+    actor: &Actor,
+    package_path: &Path,
+    passphrase: &str,
+    dir: &Path,
+    office_key: Option<&str>,
+) -> Result<(Store, OpenedDatabase)> {
     let header = package::peek(package_path)?;
     if header.kind != "package" {
         return Err(Error::invalid(
@@ -103,7 +114,8 @@ pub fn open_package(
     remove_database(&part);
     let result = (|| {
         let mut store = Store::open(&part)?;
-        let opened = package::open(&mut store, actor, package_path, passphrase)?;
+        let opened =
+            package::open_checked(&mut store, actor, package_path, passphrase, office_key)?;
         drop(store);
         Ok::<_, Error>(opened)
     })();

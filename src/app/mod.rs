@@ -20,16 +20,16 @@ use crate::compute::{
 use crate::countries::countries;
 use crate::demo::{self, DemoFiles};
 use crate::eligibility::{self, RuleOutcome};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Problem, Result};
 use crate::ingest;
 use crate::model::{
     Accelerator, Actor, BenchmarkRun, BenchmarkSuite, Bid, BidStatus, Call, CallKind, Eur,
     MemberRole,
 };
-use crate::store::{self, Store, audit::ChainBreak};
+use crate::store::{self, Store};
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
@@ -136,6 +136,8 @@ pub struct BidRow {
     pub capex_total: Eur,
     pub eligible: bool,
     pub failed_rules: Vec<String>,
+    /// When a submission of this version came after the call closed (it is a late draft).
+    pub received_late: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -271,6 +273,7 @@ pub fn bid_rows(store: &Store, call: Option<&str>) -> Result<Vec<BidRow>> {
     let p = programme(store)?;
     let kinds: BTreeMap<&str, CallKind> =
         p.calls.iter().map(|c| (c.code.as_str(), c.kind)).collect();
+    let late = store::bids::late(store.conn())?;
     Ok(p.bids
         .iter()
         .filter(|(b, _)| call.is_none_or(|c| b.call_code == c))
@@ -323,6 +326,7 @@ pub fn bid_rows(store: &Store, call: Option<&str>) -> Result<Vec<BidRow>> {
                     .filter(|o| !o.passed)
                     .map(|o| o.code.clone())
                     .collect(),
+                received_late: late.get(&b.id).cloned(),
             }
         })
         .collect())
@@ -429,31 +433,7 @@ pub fn load_demo(
     summary(store)
 }
 
-#[derive(Clone, Debug, Serialize, TS)]
-pub struct VerifyReport {
-    pub ok: bool,
-    pub schema_version: i64,
-    /// What `PRAGMA integrity_check` reported, when not "ok".
-    pub integrity: Vec<String>,
-    pub audit_entries: u32,
-    pub chain_break: Option<ChainBreak>,
-}
-
-/// Checks the database file and the audit chain.
-pub fn verify(store: &Store) -> Result<VerifyReport> {
-    let integrity = store.integrity_check()?;
-    let chain_break = store::audit::verify_chain(store.conn())?;
-    let audit_entries: u32 = store
-        .conn()
-        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
-    Ok(VerifyReport {
-        ok: integrity.is_empty() && chain_break.is_none(),
-        schema_version: store.schema_version()?,
-        integrity,
-        audit_entries,
-        chain_break,
-    })
-}
+pub use audit::{VerifyOptions, VerifyReport, verify, verify_with};
 
 // ---------------------------------------------------------------------------------------
 // Benchmarks and compute per euro
@@ -521,6 +501,40 @@ pub fn import_benchmarks(
         return Err(Error::Invalid(problems));
     }
     store.write(actor, |tx| {
+        // The reference accelerator every figure is measured against is never changed by
+        // an import, and an accelerator given by two files of one import is refused.
+        let mut problems = Vec::new();
+        let mut given: HashMap<&str, &str> = HashMap::new();
+        for (name, f) in &parsed {
+            let BenchmarkFile::Hardware(accs) = f else {
+                continue;
+            };
+            for a in accs {
+                if let Some(other) = given.insert(&a.key, name) {
+                    problems.push(Problem {
+                        location: Location::file(name).with_field("accelerator_key"),
+                        rule: format!("each accelerator is given once (also in {other})"),
+                        found: Some(a.key.clone()),
+                    });
+                }
+                if a.key == crate::compute::relative::REFERENCE
+                    && let Some(stored) = store::benchmarks::get(tx.conn(), &a.key)?
+                    && stored != *a
+                {
+                    problems.push(Problem {
+                        location: Location::file(name).with_field("accelerator_key"),
+                        rule: format!(
+                            "{} is the reference every compute figure is measured against: an import does not change it",
+                            a.key
+                        ),
+                        found: Some(a.key.clone()),
+                    });
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
         let mut out = Vec::new();
         for (name, f) in &parsed {
             out.push(match f {

@@ -12,6 +12,7 @@ use crate::report::esr::{self, EsrCompute, EsrData};
 use crate::report::ranking::RankingData;
 use crate::report::submission::{self, SubmissionData};
 use crate::report::{self as rep, ReportData, derisking};
+use crate::store::audit::LogHead;
 use crate::store::{self, Store, scenarios};
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -30,7 +31,8 @@ pub fn derisking_report(
     date: NaiveDate,
 ) -> Result<Vec<u8>> {
     let s = scenarios::get(store.conn(), scenario_id)?;
-    derisking::derisking(&s, lang, date)
+    let head = store::audit::head(store.conn())?;
+    derisking::derisking(&s, lang, date, head.as_ref())
 }
 
 /// The MLPerf round the reports' compute figures are measured in (as `compute call`).
@@ -46,6 +48,8 @@ pub struct CallReports {
     consensus: Vec<ConsensusScore>,
     experts: HashMap<i64, usize>,
     compute: HashMap<i64, EsrCompute>,
+    /// The audit log's head when the data was read: every ESR of the batch prints it.
+    head: Option<LogHead>,
 }
 
 impl CallReports {
@@ -59,11 +63,12 @@ impl CallReports {
             .map(|c| (c.bid_id, c.ineligible))
             .collect();
         let mut experts: HashMap<i64, usize> = HashMap::new();
-        for a in &data.assignments {
+        for a in data.assignments.iter().filter(|a| a.suspended.is_none()) {
             *experts.entry(a.bid_id).or_default() += 1;
         }
         let consensus = store::evaluation::call_consensus(conn, data.call.id)?;
         Ok(CallReports {
+            head: store::audit::head(conn)?,
             compute: compute_summaries(store, &data.bids),
             call: data.call,
             bids: data.bids,
@@ -103,7 +108,7 @@ impl CallReports {
 
     /// The ESR of one bid of the call, with its input hash.
     pub fn esr(&self, bid_id: i64, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
-        esr::render(&self.esr_data(bid_id)?, lang, date)
+        esr::render(&self.esr_data(bid_id)?, lang, date, self.head.as_ref())
     }
 }
 
@@ -181,7 +186,8 @@ pub fn ranking_report(
     lang: &str,
     date: NaiveDate,
 ) -> Result<Vec<u8>> {
-    rep::ranking::render(&ranking_data(store, call_code)?, lang, date)
+    let head = store::audit::head(store.conn())?;
+    rep::ranking::render(&ranking_data(store, call_code)?, lang, date, head.as_ref())
 }
 
 fn submission_data(store: &Store, bid_id: i64) -> Result<SubmissionData> {
@@ -201,7 +207,8 @@ pub fn submission_report(
     lang: &str,
     date: NaiveDate,
 ) -> Result<Vec<u8>> {
-    submission::render(&submission_data(store, bid_id)?, lang, date)
+    let head = store::audit::head(store.conn())?;
+    submission::render(&submission_data(store, bid_id)?, lang, date, head.as_ref())
 }
 
 /// One document of a batch.
@@ -447,7 +454,16 @@ pub struct ReportCheck {
     pub date: String,
     pub recorded_sha256: String,
     pub current_sha256: Option<String>,
+    /// Everything holds: the data, the document and the log.
     pub matches: bool,
+    /// The data the report was made from is still what the database holds.
+    pub data_matches: bool,
+    /// The document is byte for byte the one Gigafund makes from that data (`None` when
+    /// the data changed: the document as issued can no longer be made again).
+    pub document_matches: Option<bool>,
+    /// The audit log's head the report printed, and whether the log still holds it.
+    pub log_head: Option<LogHead>,
+    pub log_problem: Option<String>,
     pub message: String,
 }
 
@@ -459,7 +475,10 @@ fn not_ours(file: &str) -> Error {
     )
 }
 
-/// Reads the report's keyword and recomputes its input hash from the database.
+/// Reads the report's keyword, rebuilds its data from the database and compares the input
+/// hash; when the data is the same, makes the document again and compares the bytes (so
+/// that an edit of the visible text shows even with the keyword kept); checks that the
+/// log still holds the head the report printed.
 pub fn verify_report(store: &Store, path: &Path) -> Result<ReportCheck> {
     let file = crate::ingest::display_name(path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -488,50 +507,114 @@ pub fn verify_report(store: &Store, path: &Path) -> Result<ReportCheck> {
     let lang = field("lang")?;
     let date_text = field("date")?;
     let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|_| not_ours(&file))?;
-    let int = |k: &str| -> Result<i64> { field(k)?.parse().map_err(|_| not_ours(&file)) };
-    let found = |r: Result<String>| match r {
-        Ok(h) => Ok(Some(h)),
-        Err(Error::NotFound { .. }) => Ok(None),
-        Err(e) => Err(e),
+    let head = match fields.get("log") {
+        Some(text) => Some(LogHead::from_keyword(text).ok_or_else(|| not_ours(&file))?),
+        None => None,
     };
-    let (source, current) = match report.as_str() {
+    let int = |k: &str| -> Result<i64> { field(k)?.parse().map_err(|_| not_ours(&file)) };
+    // The current hash, and the document made again when that hash is the recorded one.
+    type Remade = (Option<String>, Option<Vec<u8>>);
+    let remake = |hash: Result<String>, render: &dyn Fn() -> Result<Vec<u8>>| -> Result<Remade> {
+        match hash {
+            Ok(h) if h == recorded => Ok((Some(h), Some(render()?))),
+            Ok(h) => Ok((Some(h), None)),
+            Err(Error::NotFound { .. }) => Ok((None, None)),
+            Err(e) => Err(e),
+        }
+    };
+    let h = head.as_ref();
+    let (source, (current, remade)) = match report.as_str() {
         "derisking" => {
             let id = int("scenario")?;
-            let current =
-                found(scenarios::get(store.conn(), id).and_then(|s| s.input_hash(&lang, date)))?;
-            (format!("scenario {id}"), current)
+            let s = scenarios::get(store.conn(), id);
+            let hash = s
+                .as_ref()
+                .map_err(clone_not_found)
+                .and_then(|s| s.input_hash(&lang, date));
+            let remade = remake(hash, &|| match &s {
+                Ok(s) => derisking::derisking(s, &lang, date, h),
+                Err(_) => Err(Error::Internal("scenario".into())),
+            })?;
+            (format!("scenario {id}"), remade)
         }
         "esr" => {
             let id = int("bid")?;
-            let current = found(bid_call(store, id).and_then(|code| {
-                CallReports::load(store, &code)?
-                    .esr_data(id)?
-                    .input_hash(&lang, date)
-            }))?;
-            (format!("the evaluation of bid {id}"), current)
+            let data = bid_call(store, id)
+                .and_then(|code| CallReports::load(store, &code))
+                .and_then(|r| r.esr_data(id));
+            let hash = data
+                .as_ref()
+                .map_err(clone_not_found)
+                .and_then(|d| d.input_hash(&lang, date));
+            let remade = remake(hash, &|| match &data {
+                Ok(d) => esr::render(d, &lang, date, h),
+                Err(_) => Err(Error::Internal("esr".into())),
+            })?;
+            (format!("the evaluation of bid {id}"), remade)
         }
         "ranking" => {
             let code = field("call")?;
-            let current =
-                found(ranking_data(store, &code).and_then(|d| d.input_hash(&lang, date)))?;
-            (format!("the ranking of call {code}"), current)
+            let data = ranking_data(store, &code);
+            let hash = data
+                .as_ref()
+                .map_err(clone_not_found)
+                .and_then(|d| d.input_hash(&lang, date));
+            let remade = remake(hash, &|| match &data {
+                Ok(d) => rep::ranking::render(d, &lang, date, h),
+                Err(_) => Err(Error::Internal("ranking".into())),
+            })?;
+            (format!("the ranking of call {code}"), remade)
         }
         "submission" => {
             let id = int("bid")?;
-            let current =
-                found(submission_data(store, id).and_then(|d| d.input_hash(&lang, date)))?;
-            (format!("bid {id}"), current)
+            let data = submission_data(store, id);
+            let hash = data
+                .as_ref()
+                .map_err(clone_not_found)
+                .and_then(|d| d.input_hash(&lang, date));
+            let remade = remake(hash, &|| match &data {
+                Ok(d) => submission::render(d, &lang, date, h),
+                Err(_) => Err(Error::Internal("submission".into())),
+            })?;
+            (format!("bid {id}"), remade)
         }
         _ => return Err(not_ours(&file)),
     };
-    let matches = current.as_deref() == Some(recorded.as_str());
-    let message = match &current {
-        None => format!("{file}: {source} is not in this database; the report cannot be checked"),
-        Some(_) if matches => format!("{file} matches {source} in this database"),
-        Some(_) => format!(
-            "{file} no longer matches {source}: the data it was made from has changed (or the report was edited)"
+    let data_matches = current.as_deref() == Some(recorded.as_str());
+    let document_matches = remade.map(|r| r == bytes);
+    let log_problem = match &head {
+        None => None,
+        Some(h) => match store::audit::hash_at(store.conn(), h.seq)? {
+            None => Some(format!(
+                "the audit log no longer holds entry {} that the report printed: the log was truncated since it was issued",
+                h.seq
+            )),
+            Some(x) if x != h.hash => Some(format!(
+                "entry {} of the audit log is not the one the report printed: the log was rewritten since it was issued",
+                h.seq
+            )),
+            Some(_) => None,
+        },
+    };
+    let matches = data_matches && document_matches == Some(true) && log_problem.is_none();
+    let mut message = match (&current, document_matches) {
+        (None, _) => {
+            format!("{file}: {source} is not in this database; the report cannot be checked")
+        }
+        (Some(_), Some(true)) => format!(
+            "{file} matches {source} in this database: the data is unchanged and the document is exactly the one Gigafund makes from it"
+        ),
+        (Some(_), Some(false)) => format!(
+            "{file} was edited: its data is still {source} as the database holds it, but the document differs from the one Gigafund makes from that data"
+        ),
+        (Some(_), None) => format!(
+            "{file} no longer matches {source}: the data it was made from has changed since it was issued (the document itself cannot be compared)"
         ),
     };
+    if let Some(p) = &log_problem {
+        message.push_str("; ");
+        message.push_str(p);
+    }
     Ok(ReportCheck {
         file,
         report,
@@ -541,8 +624,23 @@ pub fn verify_report(store: &Store, path: &Path) -> Result<ReportCheck> {
         recorded_sha256: recorded,
         current_sha256: current,
         matches,
+        data_matches,
+        document_matches,
+        log_head: head,
+        log_problem,
         message,
     })
+}
+
+/// Keeps a lookup's "not found" (the report's source is gone) and passes other errors on.
+fn clone_not_found(e: &Error) -> Error {
+    match e {
+        Error::NotFound { kind, key } => Error::NotFound {
+            kind,
+            key: key.clone(),
+        },
+        other => Error::Internal(other.to_string()),
+    }
 }
 
 /// The document's /Keywords, as a literal `(…)` or a UTF-16 hex `<FEFF…>` string.

@@ -35,10 +35,10 @@ pub enum CallCommand {
         /// Default: the template's title.
         #[arg(long)]
         title: Option<String>,
-        /// Opening date (YYYY-MM-DD); default: the template's.
+        /// Opening date (YYYY-MM-DD); default: the template's (today when the template's deadline has passed).
         #[arg(long)]
         opens: Option<chrono::NaiveDate>,
-        /// Deadline (YYYY-MM-DD); default: the template's.
+        /// Deadline (YYYY-MM-DD); default: the template's (or as long after today as the template's runs).
         #[arg(long)]
         deadline: Option<chrono::NaiveDate>,
         /// Budget in euros; default: the template's.
@@ -95,7 +95,7 @@ pub fn run(cli: &Cli, cmd: &CallCommand) -> Result<bool> {
             output(cli.json, &call, |out| print_call(out, &call))
         }
         CallCommand::Templates => {
-            let list = calls::templates()?;
+            let list = calls::templates_on(actor().at.date_naive())?;
             output(cli.json, &list, |out| {
                 for t in &list {
                     writeln!(
@@ -135,15 +135,18 @@ pub fn run(cli: &Cli, cmd: &CallCommand) -> Result<bool> {
                 None => base.call.budget,
             };
             let mut store = open(cli)?;
+            let who = actor();
+            let (suggested_opens, suggested_deadline) =
+                calls::suggested_dates(&base.call, who.at.date_naive());
             let call = calls::create(
                 &mut store,
-                &actor(),
+                &who,
                 &calls::NewCall {
                     template: template.clone(),
                     code: code.clone(),
                     title: title.clone().unwrap_or(base.call.title),
-                    opens: opens.unwrap_or(base.call.opens),
-                    deadline: deadline.unwrap_or(base.call.deadline),
+                    opens: opens.unwrap_or(suggested_opens),
+                    deadline: deadline.unwrap_or(suggested_deadline),
                     budget,
                 },
             )?;

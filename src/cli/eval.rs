@@ -271,7 +271,7 @@ pub struct KeyPassphrase {
 }
 
 impl KeyPassphrase {
-    fn read(&self) -> Result<String> {
+    pub(crate) fn read(&self) -> Result<String> {
         if let Some(p) = &self.key_passphrase_file {
             return Ok(gigafund::ingest::read_text(p)?
                 .trim_end_matches(['\n', '\r'])
@@ -325,6 +325,13 @@ pub enum PackageCommand {
         out: PathBuf,
         #[command(flatten)]
         pass: Passphrase,
+        /// The office's key file: the package is signed with it (the expert's Gigafund
+        /// checks the signature and shows its fingerprint).
+        #[arg(long, value_name = "FILE")]
+        office_key: Option<PathBuf>,
+        /// A file holding the office key's passphrase (or set GIGAFUND_OFFICE_KEY_PASSPHRASE).
+        #[arg(long, value_name = "FILE", requires = "office_key")]
+        office_key_passphrase_file: Option<PathBuf>,
     },
     /// Evaluator: open a package into your own, new database: the one named with --db,
     /// or, with --dir, a new one named after the call and the package in that folder.
@@ -334,6 +341,10 @@ pub enum PackageCommand {
         pass: Passphrase,
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// The office's public key file as the office gave it: a package not signed with
+        /// that key is refused.
+        #[arg(long, value_name = "FILE")]
+        office_key: Option<PathBuf>,
     },
     /// Evaluator: write your signed return (the package's passphrase seals it; your key's
     /// passphrase unseals your signing key).
@@ -699,7 +710,15 @@ pub fn run(cli: &Cli, cmd: &EvalCommand) -> Result<bool> {
                 note,
             )?;
             output(cli.json, &c, |out| {
-                writeln!(out, "Conflict {} recorded", c.id)
+                writeln!(out, "Conflict {} recorded", c.conflict.id)?;
+                for x in &c.suspended {
+                    writeln!(
+                        out,
+                        "  assignment suspended: {} on {} ({}) — {}; `eval assign --call {}` gives the bid a replacement",
+                        x.evaluator, x.acronym, x.call, x.reason, x.call
+                    )?;
+                }
+                Ok(())
             })
         }
         EvalCommand::Assign {
@@ -1147,6 +1166,17 @@ fn print_consensus(out: &mut dyn Write, v: &consensus::ConsensusView) -> std::io
     Ok(())
 }
 
+/// What an opened package says about its signature, for the expert to check.
+fn signed_by(fingerprint: Option<&str>) -> String {
+    match fingerprint {
+        Some(fp) => format!(
+            "Signed by the office key {fp}: compare it with the fingerprint the office gave you"
+        ),
+        None => "NOT SIGNED by the office: check with the office that this package is theirs"
+            .to_string(),
+    }
+}
+
 fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
     match p {
         PackageCommand::Export {
@@ -1154,7 +1184,31 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
             evaluator,
             out: path,
             pass,
+            office_key,
+            office_key_passphrase_file,
         } => {
+            let signer = office_key
+                .as_ref()
+                .map(|k| -> Result<package::OfficeSigner> {
+                    let passphrase = match office_key_passphrase_file {
+                        Some(f) => gigafund::ingest::read_text(f)?
+                            .trim_end_matches(['\n', '\r'])
+                            .to_string(),
+                        None => std::env::var("GIGAFUND_OFFICE_KEY_PASSPHRASE").map_err(|_| {
+                            Error::invalid(
+                                gigafund::error::Location::default()
+                                    .with_field("office key passphrase"),
+                                "give the office key's passphrase with --office-key-passphrase-file FILE or the GIGAFUND_OFFICE_KEY_PASSPHRASE variable (never on the command line)",
+                                None,
+                            )
+                        })?,
+                    };
+                    Ok(package::OfficeSigner {
+                        key_path: k.clone(),
+                        passphrase,
+                    })
+                })
+                .transpose()?;
             let mut store = open(cli)?;
             let target = if path.is_dir() {
                 let e = store::evaluation::evaluator_by_key(store.conn(), evaluator)?;
@@ -1169,16 +1223,22 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
                 evaluator,
                 &pass.read()?,
                 &target,
+                signer.as_ref(),
             )?;
             output(cli.json, &r, |out| {
                 writeln!(
                     out,
-                    "Package {} for {} ({} bids: {}) written to {}",
+                    "Package {} for {} ({} bids: {}) written to {}{}",
                     r.package_id,
                     r.evaluator,
                     r.bids.len(),
                     r.bids.join(", "),
-                    r.file
+                    r.file,
+                    if r.signed {
+                        ", signed with the office key"
+                    } else {
+                        " (not signed: give --office-key to sign it)"
+                    }
                 )
             })
         }
@@ -1186,17 +1246,30 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
             file,
             pass,
             dir: Some(dir),
+            office_key,
         } => {
-            let (_, r) = gigafund::app::expert::open_package(&actor(), file, &pass.read()?, dir)?;
+            let expected = office_key
+                .as_deref()
+                .map(gigafund::keys::public_key_of)
+                .transpose()?
+                .map(|k| hex::encode(k.to_bytes()));
+            let (_, r) = gigafund::app::expert::open_package_checked(
+                &actor(),
+                file,
+                &pass.read()?,
+                dir,
+                expected.as_deref(),
+            )?;
             output(cli.json, &r, |out| {
                 writeln!(
                     out,
-                    "Opened package {} of call {} for {} into {}: {}",
+                    "Opened package {} of call {} for {} into {}: {}\n{}",
                     r.opened.package_id,
                     r.opened.call,
                     r.opened.evaluator,
                     r.database,
-                    r.opened.bids.join(", ")
+                    r.opened.bids.join(", "),
+                    signed_by(r.opened.office_fingerprint.as_deref())
                 )
             })
         }
@@ -1204,17 +1277,30 @@ fn package_cmd(cli: &Cli, p: &PackageCommand) -> Result<bool> {
             file,
             pass,
             dir: None,
+            office_key,
         } => {
+            let expected = office_key
+                .as_deref()
+                .map(gigafund::keys::public_key_of)
+                .transpose()?
+                .map(|k| hex::encode(k.to_bytes()));
             let mut store = open(cli)?;
-            let r = package::open(&mut store, &actor(), file, &pass.read()?)?;
+            let r = package::open_checked(
+                &mut store,
+                &actor(),
+                file,
+                &pass.read()?,
+                expected.as_deref(),
+            )?;
             output(cli.json, &r, |out| {
                 writeln!(
                     out,
-                    "Opened package {} of call {} for {}: {}",
+                    "Opened package {} of call {} for {}: {}\n{}",
                     r.package_id,
                     r.call,
                     r.evaluator,
-                    r.bids.join(", ")
+                    r.bids.join(", "),
+                    signed_by(r.office_fingerprint.as_deref())
                 )
             })
         }

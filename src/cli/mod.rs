@@ -6,4 +6,5 @@ pub mod bid;
 pub mod call;
 pub mod eval;
 pub mod model;
+pub mod office;
 pub mod report;

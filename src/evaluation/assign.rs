@@ -62,7 +62,9 @@ pub fn plan(data: &CallData, findings: &[ConflictFinding]) -> AssignPlan {
     let mut rapporteurs: BTreeMap<i64, usize> = load.clone();
     let mut panel: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut has_rapporteur: HashSet<i64> = HashSet::new();
-    for a in &data.assignments {
+    // A suspended assignment no longer counts: the bid is given a replacement (the pair
+    // stays blocked by its conflict).
+    for a in data.assignments.iter().filter(|a| a.suspended.is_none()) {
         *load.entry(a.evaluator_id).or_default() += 1;
         panel.entry(a.bid_id).or_default().push(a.evaluator_id);
         if a.role == AssignmentRole::Rapporteur {
@@ -227,10 +229,11 @@ fn free_count(blocked: &HashSet<(i64, i64)>, data: &CallData, evaluator: i64) ->
 
 /// Plans and stores the automatic assignment in one transaction.
 pub fn auto(store: &mut Store, actor: &Actor, call_code: &str) -> Result<AssignPlan> {
-    let data = CallData::load_consortia(store.conn(), call_code)?;
-    let findings = conflicts::find(&data);
-    let plan = plan(&data, &findings);
+    // Planned inside the write: a second run at the same time finds the first's work.
     store.write(actor, |tx| {
+        let data = CallData::load_consortia(tx.conn(), call_code)?;
+        let findings = conflicts::find(&data);
+        let plan = plan(&data, &findings);
         for p in &plan.added {
             store::evaluation::insert_assignment(
                 tx,
@@ -239,12 +242,12 @@ pub fn auto(store: &mut Store, actor: &Actor, call_code: &str) -> Result<AssignP
                     evaluator_id: p.evaluator_id,
                     role: p.role,
                     assigned_at: actor.at,
+                    suspended: None,
                 },
             )?;
         }
-        Ok(())
-    })?;
-    Ok(plan)
+        Ok(plan)
+    })
 }
 
 /// Assigns one expert by hand; refuses a conflicted pair and says why.
@@ -259,45 +262,42 @@ pub fn manual(
     let data = CallData::load_consortia(store.conn(), call_code)?;
     let bid = data.bid_by_key(bid_key)?.clone();
     let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
-    let findings = conflicts::find(&data);
-    let reasons: Vec<&ConflictFinding> = findings
-        .iter()
-        .filter(|f| f.evaluator_id == e.id && f.bid_id == bid.id)
-        .collect();
-    if !reasons.is_empty() {
-        return Err(Error::Invalid(
-            reasons
-                .iter()
-                .map(|f| Problem {
-                    location: Location::default()
-                        .with_sheet(bid.acronym.clone())
-                        .with_field(e.email.clone()),
-                    rule: format!(
-                        "conflict of interest: {} cannot evaluate {}: {}",
-                        e.name, bid.acronym, f.reason
-                    ),
-                    found: Some(conflicts::kind_label(f.kind).into()),
-                })
-                .collect(),
-        ));
-    }
-    if data
-        .assignments
-        .iter()
-        .any(|a| a.bid_id == bid.id && a.evaluator_id == e.id)
-    {
-        return Err(Error::Conflict(format!(
-            "{} is already assigned to {}",
-            e.name, bid.acronym
-        )));
-    }
     let a = Assignment {
         bid_id: bid.id,
         evaluator_id: e.id,
         role,
         assigned_at: actor.at,
+        suspended: None,
     };
     store.write(actor, |tx| {
+        // The guards inside the write: a conflict or an assignment recorded meanwhile counts.
+        let reasons = conflicts::of_pair(tx.conn(), bid.id, e.id)?;
+        if !reasons.is_empty() {
+            return Err(Error::Invalid(
+                reasons
+                    .iter()
+                    .map(|f| Problem {
+                        location: Location::default()
+                            .with_sheet(bid.acronym.clone())
+                            .with_field(e.email.clone()),
+                        rule: format!(
+                            "conflict of interest: {} cannot evaluate {}: {}",
+                            e.name, bid.acronym, f.reason
+                        ),
+                        found: Some(conflicts::kind_label(f.kind).into()),
+                    })
+                    .collect(),
+            ));
+        }
+        if store::evaluation::bid_assignments(tx.conn(), bid.id)?
+            .iter()
+            .any(|x| x.evaluator_id == e.id)
+        {
+            return Err(Error::Conflict(format!(
+                "{} is already assigned to {}",
+                e.name, bid.acronym
+            )));
+        }
         if role == AssignmentRole::Rapporteur {
             // One rapporteur per bid: the previous one stays on the panel as an expert.
             for old in store::evaluation::bid_assignments(tx.conn(), bid.id)?
@@ -330,6 +330,8 @@ pub struct AssignmentRow {
     pub scored: u32,
     pub criteria: u32,
     pub submitted: bool,
+    /// Why the assignment is suspended (a conflict found after it was made).
+    pub suspended: Option<String>,
 }
 
 pub fn list(
@@ -372,6 +374,7 @@ pub fn list(
                 .count() as u32,
             criteria: call.criteria.len() as u32,
             submitted: submitted.contains(&(a.bid_id, a.evaluator_id)),
+            suspended: a.suspended.clone(),
         });
     }
     Ok(out)
@@ -493,6 +496,8 @@ pub struct MatrixCell {
     pub matched: Vec<String>,
     /// Why the pair must not be assigned, when it must not.
     pub conflict: Option<String>,
+    /// The assignment is suspended (a conflict found after it was made).
+    pub suspended: bool,
 }
 
 /// Bids × experts of a call: who is assigned (and as what), who may not be (and why), each
@@ -556,6 +561,25 @@ pub fn matrix(conn: &rusqlite::Connection, call_code: &str) -> Result<Assignment
         else {
             continue;
         };
+        if a.suspended.is_some() {
+            cells.insert(
+                (bi, ei),
+                MatrixCell {
+                    bid: bi,
+                    expert: ei,
+                    role: Some(a.role),
+                    scored: scored
+                        .get(&(a.bid_id, a.evaluator_id))
+                        .copied()
+                        .unwrap_or(0),
+                    submitted: submitted.contains(&(a.bid_id, a.evaluator_id)),
+                    matched: Vec::new(),
+                    conflict: a.suspended.clone(),
+                    suspended: true,
+                },
+            );
+            continue;
+        }
         let l = load.entry(a.evaluator_id).or_default();
         l.0 += 1;
         let b = per_bid.entry(a.bid_id).or_default();
@@ -584,6 +608,7 @@ pub fn matrix(conn: &rusqlite::Connection, call_code: &str) -> Result<Assignment
                 submitted: submitted.contains(&(a.bid_id, a.evaluator_id)),
                 matched,
                 conflict: None,
+                suspended: false,
             },
         );
     }
@@ -600,6 +625,7 @@ pub fn matrix(conn: &rusqlite::Connection, call_code: &str) -> Result<Assignment
             submitted: false,
             matched: Vec::new(),
             conflict: None,
+            suspended: false,
         });
         if cell.conflict.is_none() {
             cell.conflict = Some(f.reason.clone());

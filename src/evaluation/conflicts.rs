@@ -146,6 +146,91 @@ impl Keys {
     }
 }
 
+/// An assignment suspended because a conflict of interest was found after it was made.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct Suspension {
+    pub call: String,
+    pub bid_id: i64,
+    pub acronym: String,
+    pub evaluator_id: i64,
+    pub evaluator: String,
+    pub reason: String,
+}
+
+/// In `tx`, suspends every standing assignment a conflict of interest now forbids (a
+/// conflict declared after the assignment, or a roster change that makes one detectable),
+/// and names another expert of the bid rapporteur when the rapporteur is suspended. The
+/// planner then gives each such bid a replacement.
+pub fn suspend_conflicted(tx: &mut crate::store::Tx<'_>) -> crate::Result<Vec<Suspension>> {
+    use crate::model::AssignmentRole;
+    use crate::store;
+    let mut out = Vec::new();
+    for call in store::calls::list(tx.conn())? {
+        let data = CallData::load_consortia(tx.conn(), &call.code)?;
+        if data.assignments.iter().all(|a| a.suspended.is_some()) {
+            continue;
+        }
+        let findings = find(&data);
+        for a in data.assignments.iter().filter(|a| a.suspended.is_none()) {
+            let Some(f) = findings
+                .iter()
+                .find(|f| f.evaluator_id == a.evaluator_id && f.bid_id == a.bid_id)
+            else {
+                continue;
+            };
+            if !store::evaluation::suspend_assignment(tx, a, &f.reason)? {
+                continue;
+            }
+            if a.role == AssignmentRole::Rapporteur
+                && let Some(next) = store::evaluation::bid_assignments(tx.conn(), a.bid_id)?
+                    .into_iter()
+                    .find(|o| o.suspended.is_none() && o.evaluator_id != a.evaluator_id)
+            {
+                store::evaluation::set_assignment_role(
+                    tx,
+                    a.bid_id,
+                    next.evaluator_id,
+                    AssignmentRole::Rapporteur,
+                )?;
+            }
+            out.push(Suspension {
+                call: call.code.clone(),
+                bid_id: a.bid_id,
+                acronym: f.acronym.clone(),
+                evaluator_id: a.evaluator_id,
+                evaluator: f.evaluator.clone(),
+                reason: f.reason.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The conflicts between one evaluator and one bid, read from `conn` (the check a score
+/// runs inside its write).
+pub fn of_pair(
+    conn: &rusqlite::Connection,
+    bid_id: i64,
+    evaluator_id: i64,
+) -> crate::Result<Vec<ConflictFinding>> {
+    use crate::store;
+    let bids = store::bids::consortia_of(conn, &[bid_id])?;
+    let Some(bid) = bids.first() else {
+        return Ok(Vec::new());
+    };
+    let data = CallData {
+        call: store::calls::by_code(conn, &bid.call_code)?,
+        evaluators: vec![store::evaluation::evaluator(conn, evaluator_id)?],
+        conflicts: store::evaluation::conflicts(conn)?
+            .into_iter()
+            .filter(|c| c.evaluator_id == evaluator_id)
+            .collect(),
+        assignments: Vec::new(),
+        bids,
+    };
+    Ok(find(&data))
+}
+
 /// The (evaluator, bid) pairs that must never be assigned.
 pub fn blocked_pairs(findings: &[ConflictFinding]) -> HashSet<(i64, i64)> {
     findings

@@ -79,7 +79,11 @@ pub fn view(
         [bid_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let assignments = store::evaluation::bid_assignments(conn, bid_id)?;
+    // A suspended assignment (a conflict found after it was made) is off the panel.
+    let assignments: Vec<_> = store::evaluation::bid_assignments(conn, bid_id)?
+        .into_iter()
+        .filter(|a| a.suspended.is_none())
+        .collect();
     if let Viewer::Evaluator(me) = viewer {
         if !assignments.iter().any(|a| a.evaluator_id == me) {
             return Err(Error::NotFound {
@@ -100,6 +104,7 @@ pub fn view(
     let scores: Vec<Score> = store::evaluation::bid_scores(conn, bid_id)?
         .into_iter()
         .filter(|s| s.status == ScoreStatus::Submitted)
+        .filter(|s| assignments.iter().any(|a| a.evaluator_id == s.evaluator_id))
         .collect();
     let consensus = store::evaluation::bid_consensus(conn, bid_id)?;
     let mut experts = Vec::new();
@@ -195,8 +200,19 @@ pub fn draft(
     bid_id: i64,
     d: &ConsensusDraft,
 ) -> Result<ConsensusScore> {
-    let v = view(store.conn(), Viewer::Office, call_code, bid_id)?;
-    let call = store::calls::by_code(store.conn(), call_code)?;
+    // Every check inside the write it guards.
+    store.write(actor, |tx| draft_in(tx, viewer, call_code, bid_id, d))
+}
+
+fn draft_in(
+    tx: &mut store::Tx<'_>,
+    viewer: Viewer,
+    call_code: &str,
+    bid_id: i64,
+    d: &ConsensusDraft,
+) -> Result<ConsensusScore> {
+    let v = view(tx.conn(), Viewer::Office, call_code, bid_id)?;
+    let call = store::calls::by_code(tx.conn(), call_code)?;
     if let Viewer::Evaluator(me) = viewer
         && !v
             .experts
@@ -281,7 +297,7 @@ pub fn draft(
         status,
         approved_by: Vec::new(),
     };
-    store.write(actor, |tx| {
+    {
         store::evaluation::put_consensus(tx, &record, "consensus.draft")?;
         // Any change withdraws the approvals of the other criteria too: the experts
         // approve the consensus report as a whole.
@@ -302,8 +318,7 @@ pub fn draft(
                 )?;
             }
         }
-        Ok(())
-    })?;
+    }
     Ok(record)
 }
 
@@ -316,7 +331,17 @@ pub fn approve(
     bid_id: i64,
     evaluator_id: i64,
 ) -> Result<ConsensusView> {
-    let v = view(store.conn(), Viewer::Office, call_code, bid_id)?;
+    store.write(actor, |tx| approve_in(tx, call_code, bid_id, evaluator_id))?;
+    view(store.conn(), Viewer::Office, call_code, bid_id)
+}
+
+fn approve_in(
+    tx: &mut store::Tx<'_>,
+    call_code: &str,
+    bid_id: i64,
+    evaluator_id: i64,
+) -> Result<()> {
+    let v = view(tx.conn(), Viewer::Office, call_code, bid_id)?;
     if !v.experts.iter().any(|e| e.evaluator_id == evaluator_id) {
         return Err(refuse(
             &v.acronym,
@@ -357,7 +382,7 @@ pub fn approve(
         return Err(Error::Invalid(problems));
     }
     let experts: Vec<i64> = v.experts.iter().map(|e| e.evaluator_id).collect();
-    store.write(actor, |tx| {
+    {
         for c in &v.criteria {
             let Some(x) = &c.consensus else { continue };
             let mut by = x.approved_by.clone();
@@ -380,7 +405,6 @@ pub fn approve(
                 "consensus.approve",
             )?;
         }
-        Ok(())
-    })?;
-    view(store.conn(), Viewer::Office, call_code, bid_id)
+    }
+    Ok(())
 }

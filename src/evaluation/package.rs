@@ -17,15 +17,24 @@ use crate::error::{Error, Location, Problem, Result};
 use crate::model::{Accelerator, Actor, Assignment, Bid, Call, Evaluator, Score, ScoreStatus};
 use crate::store::{self, Store};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use ed25519_dalek::{Signature, Signer, Verifier};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use ts_rs::TS;
 
-const MAGIC: &[u8] = b"GIGAFUND-PACKAGE 1\n";
-const MIN_PASSPHRASE: usize = 12;
+pub use crate::keys::{
+    KeyInfo, PublicKeyFile, fingerprint, key_info, new_key, parse_public_key, public_key_file,
+    read_public_key, unseal_secret,
+};
+use crate::keys::{MIN_PASSPHRASE, derive_key, random, read_key, write_private};
+
+/// Files of the first format: no office signature.
+const MAGIC_V1: &[u8] = b"GIGAFUND-PACKAGE 1\n";
+/// The header line, then the office's signature line (`-` for a return, which its expert
+/// signs inside), then the ciphertext.
+const MAGIC: &[u8] = b"GIGAFUND-PACKAGE 2\n";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,6 +52,81 @@ struct Header {
     evaluator: String,
     salt: String,
     nonce: String,
+    /// The office's public key (hex) when it signed the package: the signature line
+    /// covers the header and the ciphertext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    office_key: Option<String>,
+}
+
+/// The office's signing key and its passphrase, for signing packages.
+#[derive(Clone, Debug)]
+pub struct OfficeSigner {
+    pub key_path: std::path::PathBuf,
+    pub passphrase: String,
+}
+
+impl OfficeSigner {
+    /// Checks that the file is the office's key and the passphrase opens it.
+    pub fn check(&self) -> Result<String> {
+        let info = crate::keys::key_info(&self.key_path)?;
+        if info.role != crate::keys::KeyRole::Office {
+            return Err(Error::invalid(
+                Location::file(crate::ingest::display_name(&self.key_path)),
+                "this is an expert's key: packages are signed with the office's key",
+                None,
+            ));
+        }
+        read_key(&self.key_path, &self.passphrase)?;
+        Ok(info.public_key)
+    }
+}
+
+/// What signs a package's bytes: the header and the ciphertext.
+fn signed_bytes(header_json: &[u8], sealed: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(header_json.len() + sealed.len() + 32);
+    m.extend_from_slice(b"gigafund package\n");
+    m.extend_from_slice(header_json);
+    m.push(b'\n');
+    m.extend_from_slice(sealed);
+    m
+}
+
+/// A package file split into its parts; nothing in it trusted yet.
+struct Parts<'a> {
+    header_json: &'a [u8],
+    header: Header,
+    /// The office's signature (hex), when the file carries one.
+    signature: Option<&'a str>,
+    sealed: &'a [u8],
+}
+
+fn split<'a>(bytes: &'a [u8], bad: &dyn Fn(&str) -> Error) -> Result<Parts<'a>> {
+    let line = |rest: &'a [u8]| -> Result<(&'a [u8], &'a [u8])> {
+        let nl = rest
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or_else(|| bad("the package header is damaged"))?;
+        Ok((&rest[..nl], &rest[nl + 1..]))
+    };
+    let (header_json, signature, sealed) = if let Some(rest) = bytes.strip_prefix(MAGIC) {
+        let (header_json, rest) = line(rest)?;
+        let (sig, sealed) = line(rest)?;
+        let sig = std::str::from_utf8(sig).map_err(|_| bad("the package signature is damaged"))?;
+        (header_json, (sig != "-").then_some(sig), sealed)
+    } else if let Some(rest) = bytes.strip_prefix(MAGIC_V1) {
+        let (header_json, sealed) = line(rest)?;
+        (header_json, None, sealed)
+    } else {
+        return Err(bad("not a Gigafund evaluator package or return"));
+    };
+    let header: Header =
+        serde_json::from_slice(header_json).map_err(|_| bad("the package header is damaged"))?;
+    Ok(Parts {
+        header_json,
+        header,
+        signature,
+        sealed,
+    })
 }
 
 /// What the office sends: the evaluator's view of the call.
@@ -83,6 +167,14 @@ struct ReturnBody {
     scores: Vec<ReturnedScore>,
     /// Acronyms of the bids whose scores the evaluator submitted.
     submitted: Vec<String>,
+    /// 1 for the first return written from a package, 2 for the next… (returns of an
+    /// older Gigafund carry none: they count as the first).
+    #[serde(default = "first_return")]
+    sequence: u32,
+}
+
+fn first_return() -> u32 {
+    1
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -91,20 +183,6 @@ struct SignedReturn {
     body: String,
     /// ed25519 signature of `body`, hex.
     signature: String,
-}
-
-fn random<const N: usize>() -> Result<[u8; N]> {
-    let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| Error::Internal(format!("no system randomness: {e}")))?;
-    Ok(b)
-}
-
-fn derive_key(passphrase: &str, salt: &[u8]) -> Result<Key> {
-    let mut key = [0u8; 32];
-    argon2::Argon2::default()
-        .hash_password_into(passphrase.as_bytes(), salt, &mut key)
-        .map_err(|e| Error::Internal(format!("key derivation: {e}")))?;
-    Ok(Key::from(key))
 }
 
 /// A check of a package passphrase kept in the expert's database (never the passphrase).
@@ -136,9 +214,11 @@ fn seal(
     evaluator: &str,
     passphrase: &str,
     plain: &[u8],
+    signer: Option<&OfficeSigner>,
 ) -> Result<Vec<u8>> {
     let salt: [u8; 16] = random()?;
     let nonce: [u8; 12] = random()?;
+    let office_key = signer.map(OfficeSigner::check).transpose()?;
     let header = Header {
         kind,
         package_id: package_id.into(),
@@ -146,6 +226,7 @@ fn seal(
         evaluator: evaluator.into(),
         salt: hex::encode(salt),
         nonce: hex::encode(nonce),
+        office_key,
     };
     let header_json = serde_json::to_vec(&header).map_err(|e| Error::Internal(e.to_string()))?;
     let cipher = ChaCha20Poly1305::new(&derive_key(passphrase, &salt)?);
@@ -158,9 +239,23 @@ fn seal(
             },
         )
         .map_err(|_| Error::Internal("encryption failed".into()))?;
-    let mut out = Vec::with_capacity(MAGIC.len() + header_json.len() + 1 + sealed.len());
+    let signature = match signer {
+        Some(s) => {
+            crate::keys::sign(
+                &s.key_path,
+                &s.passphrase,
+                &signed_bytes(&header_json, &sealed),
+            )?
+            .1
+        }
+        None => "-".to_string(),
+    };
+    let mut out =
+        Vec::with_capacity(MAGIC.len() + header_json.len() + signature.len() + 2 + sealed.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&header_json);
+    out.push(b'\n');
+    out.extend_from_slice(signature.as_bytes());
     out.push(b'\n');
     out.extend_from_slice(&sealed);
     Ok(out)
@@ -170,21 +265,31 @@ fn open_file(path: &Path, want: Kind, passphrase: &str) -> Result<(Header, Vec<u
     let file = crate::ingest::display_name(path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let bad = |rule: &str| Error::invalid(Location::file(file.clone()), rule.to_string(), None);
-    let rest = bytes
-        .strip_prefix(MAGIC)
-        .ok_or_else(|| bad("not a Gigafund evaluator package or return"))?;
-    let nl = rest
-        .iter()
-        .position(|b| *b == b'\n')
-        .ok_or_else(|| bad("the package header is damaged"))?;
-    let (header_json, sealed) = (&rest[..nl], &rest[nl + 1..]);
-    let header: Header =
-        serde_json::from_slice(header_json).map_err(|_| bad("the package header is damaged"))?;
+    let parts = split(&bytes, &bad)?;
+    let header = parts.header.clone();
     if header.kind != want {
         return Err(bad(match want {
             Kind::Package => "this file is an evaluator's return, not a package to open",
             Kind::Return => "this file is a package from the office, not an evaluator's return",
         }));
+    }
+    // The office's signature first: a package changed by anyone but the office is refused
+    // whatever its passphrase.
+    match (&header.office_key, parts.signature) {
+        (Some(key), Some(sig)) => {
+            if !crate::keys::verify(key, &signed_bytes(parts.header_json, parts.sealed), sig) {
+                return Err(bad(
+                    "the office's signature does not match the package: it was changed after the office signed it",
+                ));
+            }
+        }
+        (Some(_), None) => {
+            return Err(bad(
+                "the package names the office's key but carries no signature",
+            ));
+        }
+        (None, Some(_)) => return Err(bad("the package carries a signature but names no key")),
+        (None, None) => {}
     }
     let salt = hex::decode(&header.salt).map_err(|_| bad("the package header is damaged"))?;
     let nonce = hex::decode(&header.nonce)
@@ -196,8 +301,8 @@ fn open_file(path: &Path, want: Kind, passphrase: &str) -> Result<(Header, Vec<u
         .decrypt(
             Nonce::from_slice(&nonce),
             Payload {
-                msg: sealed,
-                aad: header_json,
+                msg: parts.sealed,
+                aad: parts.header_json,
             },
         )
         .map_err(|_| {
@@ -216,275 +321,6 @@ fn json<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T> {
     })
 }
 
-// ---------------------------------------------------------------------------------------
-// Keys
-
-/// An evaluator's key file: the secret key, sealed with a passphrase the evaluator chose
-/// (Argon2id, ChaCha20-Poly1305, the public key as associated data), never written in
-/// clear. It never leaves their machine; the public key is readable without the passphrase.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyFile {
-    kind: String,
-    public_key: String,
-    /// Files written before keys were sealed held the secret in clear (still read).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    secret_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    salt: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    nonce: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sealed_secret: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    created_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-const KEY_KIND: &str = "gigafund-evaluator-key";
-
-/// Creates a key pair in `path` (refusing to overwrite), its secret sealed with
-/// `passphrase`, and returns the public key (hex).
-pub fn new_key(path: &Path, passphrase: &str, at: chrono::DateTime<chrono::Utc>) -> Result<String> {
-    if passphrase.chars().count() < MIN_PASSPHRASE {
-        return Err(Error::invalid(
-            Location::default().with_field("key passphrase"),
-            format!("a key passphrase must have at least {MIN_PASSPHRASE} characters"),
-            None,
-        ));
-    }
-    if path.exists() {
-        return Err(Error::Conflict(format!(
-            "{} already exists: a key file is never overwritten",
-            path.display()
-        )));
-    }
-    let secret: [u8; 32] = random()?;
-    let key = SigningKey::from_bytes(&secret);
-    let public_bytes = key.verifying_key().to_bytes();
-    let public = hex::encode(public_bytes);
-    let salt: [u8; 16] = random()?;
-    let nonce: [u8; 12] = random()?;
-    let cipher = ChaCha20Poly1305::new(&derive_key(passphrase, &salt)?);
-    let sealed = cipher
-        .encrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: &secret,
-                aad: &public_bytes,
-            },
-        )
-        .map_err(|_| Error::Internal("sealing the key failed".into()))?;
-    let text = serde_json::to_string_pretty(&KeyFile {
-        kind: KEY_KIND.into(),
-        public_key: public.clone(),
-        secret_key: None,
-        salt: Some(hex::encode(salt)),
-        nonce: Some(hex::encode(nonce)),
-        sealed_secret: Some(hex::encode(sealed)),
-        created_at: Some(at),
-    })
-    .map_err(|e| Error::Internal(e.to_string()))?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    write_private(path, text.as_bytes())?;
-    Ok(public)
-}
-
-/// The public half of a key file and when it was made (no passphrase needed).
-#[derive(Clone, Debug, PartialEq, Serialize, TS)]
-pub struct KeyInfo {
-    pub path: String,
-    pub public_key: String,
-    pub fingerprint: String,
-    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// A key file of an older Gigafund, its secret in clear: make a new one.
-    pub unsealed: bool,
-}
-
-fn key_file(path: &Path) -> Result<KeyFile> {
-    let file = crate::ingest::display_name(path);
-    let text = crate::ingest::read_text(path)?;
-    let k: KeyFile = serde_json::from_str(&text).map_err(|_| {
-        Error::invalid(
-            Location::file(file.clone()),
-            "not a Gigafund signing key file",
-            None,
-        )
-    })?;
-    if k.kind != KEY_KIND {
-        return Err(Error::invalid(
-            Location::file(file),
-            "not a Gigafund signing key file",
-            Some(k.kind),
-        ));
-    }
-    Ok(k)
-}
-
-pub fn key_info(path: &Path) -> Result<KeyInfo> {
-    let k = key_file(path)?;
-    Ok(KeyInfo {
-        path: path.display().to_string(),
-        fingerprint: fingerprint(&k.public_key)?,
-        unsealed: k.secret_key.is_some(),
-        public_key: k.public_key,
-        created_at: k.created_at,
-    })
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(|e| Error::io(path, e))?;
-    f.write_all(bytes).map_err(|e| Error::io(path, e))
-}
-
-/// The 32 secret bytes of a key file, unsealed with its passphrase (what signs returns;
-/// the app never shows or stores them elsewhere).
-pub fn unseal_secret(path: &Path, passphrase: &str) -> Result<[u8; 32]> {
-    Ok(read_key(path, passphrase)?.to_bytes())
-}
-
-/// The signing key of a key file, unsealed with its passphrase.
-fn read_key(path: &Path, passphrase: &str) -> Result<SigningKey> {
-    let file = crate::ingest::display_name(path);
-    let k = key_file(path)?;
-    let bad = |rule: &str| Error::invalid(Location::file(file.clone()), rule.to_string(), None);
-    let secret: [u8; 32] = match (&k.secret_key, &k.sealed_secret, &k.salt, &k.nonce) {
-        (Some(clear), _, _, _) => hex::decode(clear)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| bad("the key file is damaged"))?,
-        (None, Some(sealed), Some(salt), Some(nonce)) => {
-            let public = parse_public_key(&k.public_key)?.to_bytes();
-            let (sealed, salt, nonce) = (
-                hex::decode(sealed).map_err(|_| bad("the key file is damaged"))?,
-                hex::decode(salt).map_err(|_| bad("the key file is damaged"))?,
-                hex::decode(nonce)
-                    .ok()
-                    .filter(|n| n.len() == 12)
-                    .ok_or_else(|| bad("the key file is damaged"))?,
-            );
-            let cipher = ChaCha20Poly1305::new(&derive_key(passphrase, &salt)?);
-            cipher
-                .decrypt(
-                    Nonce::from_slice(&nonce),
-                    Payload {
-                        msg: &sealed,
-                        aad: &public,
-                    },
-                )
-                .map_err(|_| {
-                    Error::invalid(
-                        Location::file(file.clone()).with_field("key passphrase"),
-                        "the key passphrase is wrong (or the key file was changed)",
-                        None,
-                    )
-                })?
-                .try_into()
-                .map_err(|_| bad("the key file is damaged"))?
-        }
-        _ => return Err(bad("the key file is damaged")),
-    };
-    let key = SigningKey::from_bytes(&secret);
-    if hex::encode(key.verifying_key().to_bytes()) != k.public_key.to_lowercase() {
-        return Err(bad("the key file's public key does not match its secret"));
-    }
-    Ok(key)
-}
-
-pub fn parse_public_key(hex_key: &str) -> Result<VerifyingKey> {
-    let bad = || {
-        Error::invalid(
-            Location::default().with_field("public key"),
-            "an ed25519 public key is 64 hexadecimal characters",
-            Some(hex_key.to_string()),
-        )
-    };
-    let bytes: [u8; 32] = hex::decode(hex_key.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(bad)?;
-    VerifyingKey::from_bytes(&bytes).map_err(|_| bad())
-}
-
-/// A short, readable fingerprint of a public key (the first 80 bits of its SHA-256, in
-/// groups of four hex digits) that the office and the expert read to each other to check
-/// the key came through unchanged.
-pub fn fingerprint(public_hex: &str) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let key = parse_public_key(public_hex)?;
-    let digest = Sha256::digest(key.to_bytes());
-    let hex = hex::encode_upper(&digest[..10]);
-    Ok(hex
-        .as_bytes()
-        .chunks(4)
-        .filter_map(|c| std::str::from_utf8(c).ok())
-        .collect::<Vec<_>>()
-        .join(" "))
-}
-
-/// What an expert sends the office: their public key, never the secret one.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
-pub struct PublicKeyFile {
-    pub kind: String,
-    pub email: Option<String>,
-    pub public_key: String,
-}
-
-const PUBLIC_KEY_KIND: &str = "gigafund-evaluator-public-key";
-
-/// The public key file an expert saves to send to the office.
-pub fn public_key_file(email: Option<&str>, public_hex: &str) -> Result<String> {
-    parse_public_key(public_hex)?;
-    serde_json::to_string_pretty(&PublicKeyFile {
-        kind: PUBLIC_KEY_KIND.into(),
-        email: email.map(str::to_string),
-        public_key: public_hex.trim().to_lowercase(),
-    })
-    .map_err(|e| Error::Internal(e.to_string()))
-}
-
-/// Reads a public key as an expert sent it: the public key file, or the key's 64 hex
-/// digits as text. A secret key file is refused (it must never leave the expert's machine).
-pub fn read_public_key(path: &Path) -> Result<PublicKeyFile> {
-    let file = crate::ingest::display_name(path);
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    let bad = |rule: &str| Error::invalid(Location::file(file.clone()), rule.to_string(), None);
-    if meta.len() > 64 * 1024 {
-        return Err(bad("a public key file is a few hundred bytes"));
-    }
-    let text = crate::ingest::read_text(path)?;
-    if text.contains("secret_key") || text.contains("sealed_secret") {
-        return Err(bad(
-            "this is the expert's signing key file: it must stay with them; ask for their public key file",
-        ));
-    }
-    if let Ok(k) = serde_json::from_str::<PublicKeyFile>(&text) {
-        if k.kind != PUBLIC_KEY_KIND {
-            return Err(bad("not a Gigafund public key file"));
-        }
-        parse_public_key(&k.public_key)?;
-        return Ok(k);
-    }
-    let hex_text = text.trim();
-    parse_public_key(hex_text).map_err(|_| {
-        bad("neither a Gigafund public key file nor a public key (64 hexadecimal characters)")
-    })?;
-    Ok(PublicKeyFile {
-        kind: PUBLIC_KEY_KIND.into(),
-        email: None,
-        public_key: hex_text.to_lowercase(),
-    })
-}
-
 /// What a package or return file says about itself before it is decrypted: enough to ask
 /// for the right passphrase. Nothing in it is trusted until decryption succeeds.
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
@@ -495,6 +331,8 @@ pub struct FileHeader {
     pub package_id: String,
     pub call: String,
     pub evaluator: String,
+    /// The fingerprint of the office key the package says signed it (checked on opening).
+    pub office_fingerprint: Option<String>,
 }
 
 pub fn peek(path: &Path) -> Result<FileHeader> {
@@ -507,21 +345,14 @@ pub fn peek(path: &Path) -> Result<FileHeader> {
         f.read(&mut head).map_err(|e| Error::io(path, e))?
     };
     head.truncate(n);
-    let rest = head
-        .strip_prefix(MAGIC)
-        .ok_or_else(|| bad("not a Gigafund evaluator package or return"))?;
-    let nl = rest
-        .iter()
-        .position(|b| *b == b'\n')
-        .ok_or_else(|| bad("the package header is damaged"))?;
-    let header: Header =
-        serde_json::from_slice(&rest[..nl]).map_err(|_| bad("the package header is damaged"))?;
+    let header = split(&head, &bad)?.header;
     Ok(FileHeader {
         file,
         kind: match header.kind {
             Kind::Package => "package".into(),
             Kind::Return => "return".into(),
         },
+        office_fingerprint: header.office_key.as_deref().map(fingerprint).transpose()?,
         package_id: header.package_id,
         call: header.call,
         evaluator: header.evaluator,
@@ -583,8 +414,15 @@ pub struct Exported {
     pub evaluator: String,
     pub bids: Vec<String>,
     pub file: String,
+    /// Signed with the office's key.
+    pub signed: bool,
 }
 
+/// Exports one expert's package into `out` (never over an existing file), signed with the
+/// office's key when `signer` is given. What guards the export (the key registered, the
+/// assignments standing) is read inside the write that records the package, and the file
+/// is written before that write commits: a package row always has its file, and the other
+/// way round.
 pub fn export(
     store: &mut Store,
     actor: &Actor,
@@ -592,85 +430,89 @@ pub fn export(
     evaluator_key: &str,
     passphrase: &str,
     out: &Path,
+    signer: Option<&OfficeSigner>,
 ) -> Result<Exported> {
     check_passphrase(passphrase)?;
-    let data = CallData::load(store.conn(), call_code)?;
-    let e = store::evaluation::evaluator_by_key(store.conn(), evaluator_key)?;
-    if e.public_key.is_none() {
-        return Err(refuse(
-            &e.email,
-            "public key",
-            "register the evaluator's public key first (`gigafund eval key register`): their return is verified against it",
-            None,
-        ));
+    if let Some(s) = signer {
+        s.check()?;
     }
-    let assignments: Vec<Assignment> = data
-        .assignments
-        .iter()
-        .filter(|a| a.evaluator_id == e.id)
-        .cloned()
-        .collect();
-    if assignments.is_empty() {
-        return Err(refuse(
-            &e.email,
-            "assignments",
-            format!("{} has no bid assigned in call {call_code}", e.name),
-            None,
-        ));
+    if out.exists() {
+        return Err(Error::Conflict(format!(
+            "{} already exists: a package is never written over another file",
+            out.display()
+        )));
     }
-    let bid_ids: Vec<i64> = assignments.iter().map(|a| a.bid_id).collect();
-    let bids: Vec<Bid> = data
-        .bids
-        .iter()
-        .filter(|b| bid_ids.contains(&b.id))
-        .cloned()
-        .collect();
-    let used: BTreeSet<&str> = bids
-        .iter()
-        .flat_map(|b| b.hardware.iter().map(|h| h.accelerator.as_str()))
-        .collect();
-    // Every accelerator: relative productivity and the peak fallback compare a bid's with
-    // the reference's.
-    let _ = used;
-    let accelerators: Vec<Accelerator> = store::benchmarks::accelerators(store.conn())?;
-    let scores: Vec<Score> = store::evaluation::call_scores(store.conn(), data.call.id)?
-        .into_iter()
-        .filter(|s| s.evaluator_id == e.id)
-        .collect();
-    let submitted: Vec<i64> = store::evaluation::call_submissions(store.conn(), data.call.id)?
-        .into_iter()
-        .filter(|(_, ev)| *ev == e.id)
-        .map(|(b, _)| b)
-        .collect();
-    let package_id = hex::encode(random::<16>()?);
-    let contents = Contents {
-        package_id: package_id.clone(),
-        created_at: actor.at,
-        created_by: actor.name.clone(),
-        call: data.call.clone(),
-        evaluator: e.clone(),
-        bids: bids.clone(),
-        accelerators,
-        assignments,
-        scores: scores.clone(),
-        submitted,
-        training: store::benchmarks::runs(
-            store.conn(),
-            crate::model::BenchmarkSuite::Training,
-            false,
-        )?,
-        clusters: store::benchmarks::clusters(store.conn())?,
-    };
-    let plain = serde_json::to_vec(&contents).map_err(|e| Error::Internal(e.to_string()))?;
-    let sealed = seal(
-        Kind::Package,
-        &package_id,
-        call_code,
-        &e.email,
-        passphrase,
-        &plain,
-    )?;
-    store.write(actor, |tx| {
+    let mut written = false;
+    let result = store.write(actor, |tx| {
+        let conn = tx.conn();
+        let data = CallData::load(conn, call_code)?;
+        let e = store::evaluation::evaluator_by_key(conn, evaluator_key)?;
+        if e.public_key.is_none() {
+            return Err(refuse(
+                &e.email,
+                "public key",
+                "register the evaluator's public key first (`gigafund eval key register`): their return is verified against it",
+                None,
+            ));
+        }
+        let assignments: Vec<Assignment> = data
+            .assignments
+            .iter()
+            .filter(|a| a.evaluator_id == e.id && a.suspended.is_none())
+            .cloned()
+            .collect();
+        if assignments.is_empty() {
+            return Err(refuse(
+                &e.email,
+                "assignments",
+                format!("{} has no bid assigned in call {call_code}", e.name),
+                None,
+            ));
+        }
+        let bid_ids: Vec<i64> = assignments.iter().map(|a| a.bid_id).collect();
+        let bids: Vec<Bid> = data
+            .bids
+            .iter()
+            .filter(|b| bid_ids.contains(&b.id))
+            .cloned()
+            .collect();
+        // Every accelerator: relative productivity and the peak fallback compare a bid's
+        // with the reference's.
+        let accelerators: Vec<Accelerator> = store::benchmarks::accelerators(conn)?;
+        let scores: Vec<Score> = store::evaluation::call_scores(conn, data.call.id)?
+            .into_iter()
+            .filter(|s| s.evaluator_id == e.id)
+            .collect();
+        let submitted: Vec<i64> = store::evaluation::call_submissions(conn, data.call.id)?
+            .into_iter()
+            .filter(|(_, ev)| *ev == e.id)
+            .map(|(b, _)| b)
+            .collect();
+        let package_id = hex::encode(random::<16>()?);
+        let contents = Contents {
+            package_id: package_id.clone(),
+            created_at: actor.at,
+            created_by: actor.name.clone(),
+            call: data.call.clone(),
+            evaluator: e.clone(),
+            bids: bids.clone(),
+            accelerators,
+            assignments,
+            scores: scores.clone(),
+            submitted,
+            training: store::benchmarks::runs(conn, crate::model::BenchmarkSuite::Training, false)?,
+            clusters: store::benchmarks::clusters(conn)?,
+        };
+        let plain = serde_json::to_vec(&contents).map_err(|e| Error::Internal(e.to_string()))?;
+        let sealed = seal(
+            Kind::Package,
+            &package_id,
+            call_code,
+            &e.email,
+            passphrase,
+            &plain,
+            signer,
+        )?;
         store::evaluation::insert_package(
             tx,
             &store::evaluation::PackageRow {
@@ -682,17 +524,26 @@ pub fn export(
                 bids: bid_ids.clone(),
                 base_scores: scores.clone(),
                 returned_at: None,
+                return_seq: 0,
+                signed: signer.is_some(),
             },
-        )
-    })?;
-    // Written after the commit: a package on disk always has its row at the office.
-    write_private(out, &sealed)?;
-    Ok(Exported {
-        package_id,
-        evaluator: e.email,
-        bids: bids.iter().map(|b| b.acronym.clone()).collect(),
-        file: out.display().to_string(),
-    })
+        )?;
+        // Created new (refused if the name was taken meanwhile), before the commit.
+        write_private(out, &sealed)?;
+        written = true;
+        Ok(Exported {
+            package_id,
+            evaluator: e.email,
+            bids: bids.iter().map(|b| b.acronym.clone()).collect(),
+            file: out.display().to_string(),
+            signed: signer.is_some(),
+        })
+    });
+    if result.is_err() && written {
+        // The write did not commit: the file must not outlive it.
+        let _ = std::fs::remove_file(out);
+    }
+    result
 }
 
 // ---------------------------------------------------------------------------------------
@@ -705,11 +556,48 @@ pub struct Opened {
     pub evaluator_id: i64,
     pub evaluator: String,
     pub bids: Vec<String>,
+    /// The fingerprint of the office key that signed the package (checked), or `None`
+    /// when the package is not signed: the expert compares it with the one the office
+    /// gave them.
+    pub office_fingerprint: Option<String>,
 }
 
 /// Opens a package into the evaluator's own (empty) database.
 pub fn open(store: &mut Store, actor: &Actor, path: &Path, passphrase: &str) -> Result<Opened> {
+    open_checked(store, actor, path, passphrase, None)
+}
+
+/// Opens a package, refusing it unless the office's key signed it when `office_key` (the
+/// office's public key, hex, as the office sent it) is given.
+pub fn open_checked(
+    store: &mut Store,
+    actor: &Actor,
+    path: &Path,
+    passphrase: &str,
+    office_key: Option<&str>,
+) -> Result<Opened> {
     let (header, plain) = open_file(path, Kind::Package, passphrase)?;
+    if let Some(expected) = office_key {
+        let expected = parse_public_key(expected)?;
+        let file = crate::ingest::display_name(path);
+        match &header.office_key {
+            None => {
+                return Err(Error::invalid(
+                    Location::file(file),
+                    "the package is not signed by the office: ask the office for a signed package",
+                    None,
+                ));
+            }
+            Some(k) if parse_public_key(k)? != expected => {
+                return Err(Error::invalid(
+                    Location::file(file),
+                    "the package is signed with another key than the office's you were given",
+                    Some(fingerprint(k)?),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     let c: Contents = json(path, &plain)?;
     if c.package_id != header.package_id {
         return Err(Error::invalid(
@@ -778,8 +666,8 @@ pub fn open(store: &mut Store, actor: &Actor, path: &Path, passphrase: &str) -> 
             }
         }
         tx.conn().execute(
-            "INSERT INTO opened_packages (id, call_code, evaluator_id, office_evaluator_id, opened_at, salt, passphrase_check)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO opened_packages (id, call_code, evaluator_id, office_evaluator_id, opened_at, salt, passphrase_check, office_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             rusqlite::params![
                 c.package_id,
                 c.call.code,
@@ -787,7 +675,8 @@ pub fn open(store: &mut Store, actor: &Actor, path: &Path, passphrase: &str) -> 
                 office_evaluator_id,
                 crate::store::ts(&actor.at),
                 header.salt,
-                passphrase_check(passphrase, &header.salt)?
+                passphrase_check(passphrase, &header.salt)?,
+                header.office_key
             ],
         )?;
         tx.audit::<(), _>("package.open", "package", &c.package_id, None, Some(&c.call.code))?;
@@ -799,6 +688,7 @@ pub fn open(store: &mut Store, actor: &Actor, path: &Path, passphrase: &str) -> 
         evaluator_id,
         evaluator: c.evaluator.email,
         bids,
+        office_fingerprint: header.office_key.as_deref().map(fingerprint).transpose()?,
     })
 }
 
@@ -882,6 +772,11 @@ pub fn write_return(
         .filter_map(|(b, _)| acronyms.get(&b).cloned())
         .collect();
     submitted.sort();
+    let written: u32 = store.conn().query_row(
+        "SELECT count(*) FROM written_returns WHERE package_id = ?1",
+        [&package_id],
+        |r| r.get(0),
+    )?;
     let body = ReturnBody {
         package_id: package_id.clone(),
         call: call_code.clone(),
@@ -889,6 +784,7 @@ pub fn write_return(
         created_at: actor.at,
         scores,
         submitted: submitted.clone(),
+        sequence: written + 1,
     };
     let body_text = serde_json::to_string(&body).map_err(|e| Error::Internal(e.to_string()))?;
     let signature = key.sign(body_text.as_bytes());
@@ -904,6 +800,7 @@ pub fn write_return(
         &e.email,
         passphrase,
         &plain,
+        None,
     )?;
     write_private(out, &sealed)?;
     let file = out.display().to_string();
@@ -1069,6 +966,8 @@ pub fn return_summary(conn: &rusqlite::Connection) -> Result<ReturnSummary> {
 pub struct ReturnImport {
     pub package_id: String,
     pub evaluator: String,
+    /// The return's number: the expert's Gigafund counts the returns of a package.
+    pub sequence: u32,
     pub applied: usize,
     pub unchanged: usize,
     /// Scores edited at the office and in the return since the export: kept apart.
@@ -1094,146 +993,206 @@ pub fn import_return(
             "the return's identity does not match its contents".into()
         ));
     }
-    let pkg = store::evaluation::package(store.conn(), &body.package_id)?.ok_or_else(|| {
-        bad(format!(
-            "package {} was not exported from this database",
-            body.package_id
-        ))
-    })?;
-    let e = store::evaluation::evaluator(store.conn(), pkg.evaluator_id)?;
-    if !e.email.eq_ignore_ascii_case(&body.evaluator) {
-        return Err(bad(format!(
-            "the return names {} but package {} was exported for {}",
-            body.evaluator, pkg.id, e.email
-        )));
-    }
-    let public = parse_public_key(e.public_key.as_deref().unwrap_or(""))?;
-    let signature = hex::decode(&signed.signature)
-        .ok()
-        .and_then(|b| <[u8; 64]>::try_from(b).ok())
-        .map(|b| Signature::from_bytes(&b))
-        .ok_or_else(|| bad("the return's signature is damaged".into()))?;
-    public
-        .verify(signed.body.as_bytes(), &signature)
-        .map_err(|_| {
+    // Everything that decides what the return may change is read inside the write that
+    // applies it: a score written meanwhile, a conflict declared or another return
+    // imported is seen.
+    store.write(actor, |tx| {
+        let conn = tx.conn();
+        let pkg = store::evaluation::package(conn, &body.package_id)?.ok_or_else(|| {
             bad(format!(
-                "the return's signature does not match the key registered for {}",
-                e.email
+                "package {} was not exported from this database",
+                body.package_id
             ))
         })?;
-    let call = store::calls::by_code(store.conn(), &body.call)?;
-    if call.id != pkg.call_id {
-        return Err(bad("the return names another call than its package".into()));
-    }
-    let data = CallData::load(store.conn(), &body.call)?;
-    // Anything outside the package, or no longer assigned, is refused: the whole file.
-    let mut problems = Vec::new();
-    let mut resolved: Vec<(i64, &ReturnedScore)> = Vec::new();
-    for (i, s) in body.scores.iter().enumerate() {
-        let at = Location::file(file.clone())
-            .with_cell(format!("score {}", i + 1))
-            .with_field(format!("{} · {}", s.acronym, s.criterion));
-        let Ok(bid) = data.bid_by_key(&s.acronym) else {
-            problems.push(Problem {
-                location: at,
-                rule: "no such bid in the call".into(),
-                found: Some(s.acronym.clone()),
-            });
-            continue;
-        };
-        let assigned = data
-            .assignments
+        let e = store::evaluation::evaluator(conn, pkg.evaluator_id)?;
+        if !e.email.eq_ignore_ascii_case(&body.evaluator) {
+            return Err(bad(format!(
+                "the return names {} but package {} was exported for {}",
+                body.evaluator, pkg.id, e.email
+            )));
+        }
+        let public = parse_public_key(e.public_key.as_deref().unwrap_or(""))?;
+        let signature = hex::decode(&signed.signature)
+            .ok()
+            .and_then(|b| <[u8; 64]>::try_from(b).ok())
+            .map(|b| Signature::from_bytes(&b))
+            .ok_or_else(|| bad("the return's signature is damaged".into()))?;
+        public
+            .verify(signed.body.as_bytes(), &signature)
+            .map_err(|_| {
+                bad(format!(
+                    "the return's signature does not match the key registered for {}",
+                    e.email
+                ))
+            })?;
+        // A return is accepted once; only a newer one (a higher number, which the expert's
+        // Gigafund gives each return it writes) replaces it.
+        if body.sequence <= pkg.return_seq {
+            return Err(Error::Conflict(if body.sequence == pkg.return_seq {
+                format!(
+                    "{file}: this return (number {}) of {} was already imported{}: it is not applied twice",
+                    body.sequence,
+                    e.email,
+                    pkg.returned_at
+                        .map(|at| format!(" on {}", at.format("%Y-%m-%d %H:%M")))
+                        .unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "{file}: this return (number {}) of {} is older than the one already imported (number {}): it is not applied",
+                    body.sequence, e.email, pkg.return_seq
+                )
+            }));
+        }
+        let call = store::calls::by_code(conn, &body.call)?;
+        if call.id != pkg.call_id {
+            return Err(bad("the return names another call than its package".into()));
+        }
+        let data = CallData::load(conn, &body.call)?;
+        // Anything outside the package, or no longer assigned, is refused: the whole file.
+        let mut problems = Vec::new();
+        let mut suspended_bids: std::collections::BTreeMap<String, String> = Default::default();
+        let mut resolved: Vec<(i64, &ReturnedScore)> = Vec::new();
+        for (i, s) in body.scores.iter().enumerate() {
+            let at = Location::file(file.clone())
+                .with_cell(format!("score {}", i + 1))
+                .with_field(format!("{} · {}", s.acronym, s.criterion));
+            let Ok(bid) = data.bid_by_key(&s.acronym) else {
+                problems.push(Problem {
+                    location: at,
+                    rule: "no such bid in the call".into(),
+                    found: Some(s.acronym.clone()),
+                });
+                continue;
+            };
+            let assignment = data
+                .assignments
+                .iter()
+                .find(|a| a.bid_id == bid.id && a.evaluator_id == e.id);
+            if let Some(why) = assignment.and_then(|a| a.suspended.as_ref()) {
+                // Kept out, not refused: the expert could not have known.
+                suspended_bids.insert(s.acronym.clone(), why.clone());
+                continue;
+            }
+            let assigned = assignment.is_some();
+            if !pkg.bids.contains(&bid.id) || !assigned {
+                problems.push(Problem {
+                    location: at,
+                    rule: format!(
+                        "{} is outside {}'s assignment in this package",
+                        s.acronym, e.email
+                    ),
+                    found: None,
+                });
+                continue;
+            }
+            if !data.call.criteria.iter().any(|c| c.code == s.criterion) {
+                problems.push(Problem {
+                    location: at,
+                    rule: "no such criterion in the call".into(),
+                    found: Some(s.criterion.clone()),
+                });
+                continue;
+            }
+            if let Err(rule) = super::check_scale(&data.call, s.score) {
+                problems.push(Problem {
+                    location: at,
+                    rule,
+                    found: Some(s.score.to_string()),
+                });
+                continue;
+            }
+            if s.comment.chars().count() > scoring::MAX_COMMENT {
+                problems.push(Problem {
+                    location: at,
+                    rule: format!("a comment has at most {} characters", scoring::MAX_COMMENT),
+                    found: Some(format!("{} characters", s.comment.chars().count())),
+                });
+                continue;
+            }
+            resolved.push((bid.id, s));
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        // A newer return supersedes the older one: conflicts the older one left open are
+        // closed as superseded, and this return is compared afresh.
+        let superseded: Vec<i64> = store::evaluation::score_conflicts(conn, call.id)?
+            .into_iter()
+            .filter(|c| c.package_id == pkg.id && c.resolution.is_none())
+            .map(|c| c.id)
+            .collect();
+        let base: HashMap<(i64, String), Score> = pkg
+            .base_scores
             .iter()
-            .any(|a| a.bid_id == bid.id && a.evaluator_id == e.id);
-        if !pkg.bids.contains(&bid.id) || !assigned {
-            problems.push(Problem {
-                location: at,
-                rule: format!(
-                    "{} is outside {}'s assignment in this package",
-                    s.acronym, e.email
-                ),
-                found: None,
-            });
-            continue;
+            .map(|s| ((s.bid_id, s.criterion.clone()), s.clone()))
+            .collect();
+        let submitted_now: BTreeSet<i64> = store::evaluation::call_submissions(conn, call.id)?
+            .into_iter()
+            .filter(|(_, ev)| *ev == e.id)
+            .map(|(b, _)| b)
+            .collect();
+        let mut unchanged = 0;
+        let mut conflicts = Vec::new();
+        let mut to_apply = Vec::new();
+        for (bid_id, s) in &resolved {
+            let office = store::evaluation::score(conn, *bid_id, e.id, &s.criterion)?;
+            let same = |x: &Score| x.score == s.score && x.comment == s.comment;
+            if office.as_ref().is_some_and(same) {
+                unchanged += 1;
+                continue;
+            }
+            let base_s = base.get(&(*bid_id, s.criterion.clone()));
+            let office_moved = match (&office, base_s) {
+                (None, None) => false,
+                (Some(o), Some(b)) => o.score != b.score || o.comment != b.comment,
+                _ => true,
+            };
+            if office_moved || submitted_now.contains(bid_id) {
+                conflicts.push(store::evaluation::ScoreConflict {
+                    id: 0,
+                    package_id: pkg.id.clone(),
+                    bid_id: *bid_id,
+                    evaluator_id: e.id,
+                    criterion: s.criterion.clone(),
+                    office_score: office.as_ref().map(|o| o.score),
+                    office_comment: office.as_ref().map(|o| o.comment.clone()),
+                    return_score: s.score,
+                    return_comment: s.comment.clone(),
+                    detected_at: actor.at,
+                    resolution: None,
+                });
+            } else {
+                to_apply.push(Score {
+                    bid_id: *bid_id,
+                    evaluator_id: e.id,
+                    criterion: s.criterion.clone(),
+                    score: s.score,
+                    comment: s.comment.clone(),
+                    status: ScoreStatus::Draft,
+                    updated_at: actor.at,
+                });
+            }
         }
-        if !data.call.criteria.iter().any(|c| c.code == s.criterion) {
-            problems.push(Problem {
-                location: at,
-                rule: "no such criterion in the call".into(),
-                found: Some(s.criterion.clone()),
-            });
-            continue;
+        let conflicted: BTreeSet<(i64, String)> = conflicts
+            .iter()
+            .map(|c| (c.bid_id, c.criterion.clone()))
+            .collect();
+        let conflicted_bids: BTreeSet<i64> = conflicts.iter().map(|c| c.bid_id).collect();
+        let mut submitted = Vec::new();
+        let mut held: Vec<String> = suspended_bids
+            .iter()
+            .map(|(acronym, why)| {
+                format!("{acronym}: not applied, the assignment is suspended ({why})")
+            })
+            .collect();
+        for id in superseded {
+            store::evaluation::resolve_score_conflict(tx, id, "superseded", actor.at)?;
         }
-        if let Err(rule) = super::check_scale(&data.call, s.score) {
-            problems.push(Problem {
-                location: at,
-                rule,
-                found: Some(s.score.to_string()),
-            });
-            continue;
+        for &bid_id in &pkg.bids {
+            store::evaluation::release_submission(tx, &pkg.id, bid_id)?;
         }
-        resolved.push((bid.id, s));
-    }
-    if !problems.is_empty() {
-        return Err(Error::Invalid(problems));
-    }
-    let base: HashMap<(i64, String), &Score> = pkg
-        .base_scores
-        .iter()
-        .map(|s| ((s.bid_id, s.criterion.clone()), s))
-        .collect();
-    let submitted_now: BTreeSet<i64> = store::evaluation::call_submissions(store.conn(), call.id)?
-        .into_iter()
-        .filter(|(_, ev)| *ev == e.id)
-        .map(|(b, _)| b)
-        .collect();
-    let mut applied = 0;
-    let mut unchanged = 0;
-    let mut conflicts = Vec::new();
-    let mut to_apply = Vec::new();
-    for (bid_id, s) in &resolved {
-        let office = store::evaluation::score(store.conn(), *bid_id, e.id, &s.criterion)?;
-        let same = |x: &Score| x.score == s.score && x.comment == s.comment;
-        if office.as_ref().is_some_and(same) {
-            unchanged += 1;
-            continue;
-        }
-        let base_s = base.get(&(*bid_id, s.criterion.clone()));
-        let office_moved = match (&office, base_s) {
-            (None, None) => false,
-            (Some(o), Some(b)) => o.score != b.score || o.comment != b.comment,
-            _ => true,
-        };
-        if office_moved || submitted_now.contains(bid_id) {
-            conflicts.push(store::evaluation::ScoreConflict {
-                id: 0,
-                package_id: pkg.id.clone(),
-                bid_id: *bid_id,
-                evaluator_id: e.id,
-                criterion: s.criterion.clone(),
-                office_score: office.as_ref().map(|o| o.score),
-                office_comment: office.as_ref().map(|o| o.comment.clone()),
-                return_score: s.score,
-                return_comment: s.comment.clone(),
-                detected_at: actor.at,
-                resolution: None,
-            });
-        } else {
-            to_apply.push(Score {
-                bid_id: *bid_id,
-                evaluator_id: e.id,
-                criterion: s.criterion.clone(),
-                score: s.score,
-                comment: s.comment.clone(),
-                status: ScoreStatus::Draft,
-                updated_at: actor.at,
-            });
-        }
-    }
-    let conflicted: BTreeSet<i64> = conflicts.iter().map(|c| c.bid_id).collect();
-    let mut submitted = Vec::new();
-    let mut held = Vec::new();
-    let stored = store.write(actor, |tx| {
+        let mut applied = 0;
         for s in &to_apply {
             if store::evaluation::put_score(tx, s)? {
                 applied += 1;
@@ -1248,10 +1207,10 @@ pub fn import_return(
             let Ok(bid) = data.bid_by_key(acronym) else {
                 continue;
             };
-            if submitted_now.contains(&bid.id) {
+            if suspended_bids.contains_key(acronym) || submitted_now.contains(&bid.id) {
                 continue;
             }
-            if conflicted.contains(&bid.id) {
+            if conflicted_bids.contains(&bid.id) {
                 // Submitted once the last of its conflicts is resolved.
                 store::evaluation::hold_submission(tx, &pkg.id, bid.id)?;
                 held.push(format!(
@@ -1266,17 +1225,29 @@ pub fn import_return(
             }
             submitted.push(acronym.clone());
         }
-        store::evaluation::mark_returned(tx, &pkg.id, actor.at)?;
-        Ok(stored)
-    })?;
-    Ok(ReturnImport {
-        package_id: pkg.id,
-        evaluator: e.email,
-        applied,
-        unchanged,
-        conflicts: stored,
-        submitted,
-        held,
+        // What the next return is compared with: the office's scores now, except where a
+        // conflict is open (there the office's own change is still to be weighed).
+        let mut next_base: Vec<Score> = store::evaluation::call_scores(tx.conn(), call.id)?
+            .into_iter()
+            .filter(|s| s.evaluator_id == e.id && pkg.bids.contains(&s.bid_id))
+            .filter(|s| !conflicted.contains(&(s.bid_id, s.criterion.clone())))
+            .collect();
+        next_base.extend(
+            base.into_iter()
+                .filter(|(k, _)| conflicted.contains(k))
+                .map(|(_, s)| s),
+        );
+        store::evaluation::mark_returned(tx, &pkg.id, actor.at, body.sequence, &next_base)?;
+        Ok(ReturnImport {
+            package_id: pkg.id.clone(),
+            evaluator: e.email.clone(),
+            sequence: body.sequence,
+            applied,
+            unchanged,
+            conflicts: stored,
+            submitted,
+            held,
+        })
     })
 }
 
@@ -1290,15 +1261,17 @@ pub fn resolve(
     conflict_id: i64,
     keep_return: bool,
 ) -> Result<Option<String>> {
-    let call = store::calls::by_code(store.conn(), call_code)?;
-    let c = store::evaluation::score_conflicts(store.conn(), call.id)?
-        .into_iter()
-        .find(|c| c.id == conflict_id && c.resolution.is_none())
-        .ok_or_else(|| Error::NotFound {
-            kind: "unresolved score conflict",
-            key: conflict_id.to_string(),
-        })?;
     store.write(actor, |tx| {
+        // Looked up inside the write: a conflict resolved meanwhile (or superseded by a
+        // newer return) is not resolved twice.
+        let call = store::calls::by_code(tx.conn(), call_code)?;
+        let c = store::evaluation::score_conflicts(tx.conn(), call.id)?
+            .into_iter()
+            .find(|c| c.id == conflict_id && c.resolution.is_none())
+            .ok_or_else(|| Error::NotFound {
+                kind: "unresolved score conflict",
+                key: conflict_id.to_string(),
+            })?;
         if keep_return {
             if store::evaluation::submitted_at(tx.conn(), c.bid_id, c.evaluator_id)?.is_some() {
                 return Err(Error::Conflict(
@@ -1324,6 +1297,12 @@ pub fn resolve(
             if keep_return { "return" } else { "office" },
             actor.at,
         )?;
+        // The next return from this package is compared with the value kept.
+        if let Some(kept) =
+            store::evaluation::score(tx.conn(), c.bid_id, c.evaluator_id, &c.criterion)?
+        {
+            store::evaluation::rebase_package(tx, &c.package_id, &kept)?;
+        }
         let open_left = store::evaluation::score_conflicts(tx.conn(), call.id)?
             .iter()
             .any(|o| {

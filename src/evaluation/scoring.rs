@@ -44,6 +44,45 @@ fn assigned(conn: &Connection, bid_id: i64, evaluator_id: i64) -> Result<bool> {
         .any(|a| a.evaluator_id == evaluator_id))
 }
 
+/// Whether this evaluator may still write scores for this bid: assigned, the assignment
+/// not suspended, no conflict of interest, not yet submitted. Runs inside the write that
+/// it guards, so that a submission or a conflict recorded meanwhile is seen.
+fn may_score(conn: &Connection, acronym: &str, bid_id: i64, evaluator_id: i64) -> Result<()> {
+    let assignment = store::evaluation::bid_assignments(conn, bid_id)?
+        .into_iter()
+        .find(|a| a.evaluator_id == evaluator_id);
+    let Some(a) = assignment else {
+        return Err(refuse(
+            acronym,
+            "evaluator",
+            "only an expert assigned to the bid may score it",
+            None,
+        ));
+    };
+    if let Some(why) = &a.suspended {
+        return Err(refuse(
+            acronym,
+            "evaluator",
+            format!("this assignment is suspended for a conflict of interest: {why}"),
+            None,
+        ));
+    }
+    if let Some(f) = super::conflicts::of_pair(conn, bid_id, evaluator_id)?.first() {
+        return Err(refuse(
+            acronym,
+            "evaluator",
+            format!("conflict of interest: {}", f.reason),
+            None,
+        ));
+    }
+    if store::evaluation::submitted_at(conn, bid_id, evaluator_id)?.is_some() {
+        return Err(Error::Conflict(format!(
+            "the scores for {acronym} are already submitted; they can no longer be changed (the consensus records any revision)"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks one score as the evaluator wrote it; `Ok` when it may be stored.
 fn check(
     conn: &Connection,
@@ -71,21 +110,11 @@ fn check(
             Some(score.to_string()),
         )
     })?;
-    if !assigned(conn, bid_id, evaluator_id)? {
-        return Err(refuse(
-            acronym,
-            "evaluator",
-            "only an expert assigned to the bid may score it",
-            None,
-        ));
-    }
-    if store::evaluation::submitted_at(conn, bid_id, evaluator_id)?.is_some() {
-        return Err(Error::Conflict(format!(
-            "the scores for {acronym} are already submitted; they can no longer be changed (the consensus records any revision)"
-        )));
-    }
-    Ok(())
+    may_score(conn, acronym, bid_id, evaluator_id)
 }
+
+/// Longest comment on one score.
+pub const MAX_COMMENT: usize = 20_000;
 
 /// One score as an evaluator writes it.
 #[derive(Clone, Debug, PartialEq, serde::Deserialize, Serialize, TS)]
@@ -106,27 +135,38 @@ pub fn set(store: &mut Store, actor: &Actor, call_code: &str, input: &ScoreInput
         score,
         ref comment,
     } = *input;
-    let call = store::calls::by_code(store.conn(), call_code)?;
-    let acronym = acronym(store.conn(), bid_id)?;
-    check(
-        store.conn(),
-        &call,
-        &acronym,
-        bid_id,
-        evaluator_id,
-        criterion,
-        score,
-    )?;
+    let comment = comment.trim();
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(refuse(
+            &acronym(store.conn(), bid_id)?,
+            &format!("comment ({criterion})"),
+            format!("a comment has at most {MAX_COMMENT} characters"),
+            Some(format!("{} characters", comment.chars().count())),
+        ));
+    }
     let s = Score {
         bid_id,
         evaluator_id,
         criterion: criterion.to_string(),
         score,
-        comment: comment.trim().to_string(),
+        comment: comment.to_string(),
         status: ScoreStatus::Draft,
         updated_at: actor.at,
     };
-    store.write(actor, |tx| store::evaluation::put_score(tx, &s))?;
+    store.write(actor, |tx| {
+        let call = store::calls::by_code(tx.conn(), call_code)?;
+        let acronym = acronym(tx.conn(), bid_id)?;
+        check(
+            tx.conn(),
+            &call,
+            &acronym,
+            bid_id,
+            evaluator_id,
+            criterion,
+            score,
+        )?;
+        store::evaluation::put_score(tx, &s)
+    })?;
     Ok(s)
 }
 
@@ -167,22 +207,17 @@ pub fn submit(
     bid_id: i64,
     evaluator_id: i64,
 ) -> Result<()> {
-    let call = store::calls::by_code(store.conn(), call_code)?;
-    let acronym = acronym(store.conn(), bid_id)?;
-    if !assigned(store.conn(), bid_id, evaluator_id)? {
-        return Err(refuse(
-            &acronym,
-            "evaluator",
-            "only an expert assigned to the bid may submit scores for it",
-            None,
-        ));
-    }
-    if store::evaluation::submitted_at(store.conn(), bid_id, evaluator_id)?.is_some() {
-        return Err(Error::Conflict(format!(
-            "the scores for {acronym} are already submitted"
-        )));
-    }
     store.write(actor, |tx| {
+        // Every check inside the write: a second submission racing this one finds the
+        // first and is refused plainly, never as a constraint failure.
+        let call = store::calls::by_code(tx.conn(), call_code)?;
+        let acronym = acronym(tx.conn(), bid_id)?;
+        if store::evaluation::submitted_at(tx.conn(), bid_id, evaluator_id)?.is_some() {
+            return Err(Error::Conflict(format!(
+                "the scores for {acronym} are already submitted"
+            )));
+        }
+        may_score(tx.conn(), &acronym, bid_id, evaluator_id)?;
         let problems = submit_in(tx, &call, &acronym, bid_id, evaluator_id, actor.at)?;
         if problems.is_empty() {
             Ok(())
@@ -521,6 +556,14 @@ pub fn import_csv(
     }
     let n = rows.len();
     let changed = store.write(actor, |tx| {
+        // The file was checked above; what guards the write is checked again inside it.
+        for &(bid_id, evaluator_id) in &pairs {
+            let acronym = data
+                .bid(bid_id)
+                .map(|b| b.acronym.as_str())
+                .unwrap_or_default();
+            may_score(tx.conn(), acronym, bid_id, evaluator_id)?;
+        }
         let mut changed = 0;
         for s in &rows {
             changed += usize::from(store::evaluation::put_score(tx, s)?);

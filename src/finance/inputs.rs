@@ -283,6 +283,9 @@ impl Inputs {
             crate::ingest::parse_toml(file, text)?
         };
         inputs.check(file)?;
+        if let Some(risk) = &inputs.risk {
+            risk.check(&inputs, file)?;
+        }
         Ok(inputs)
     }
 
@@ -323,6 +326,35 @@ impl Inputs {
                 "must be at least 1 accelerator",
                 self.n_acc.to_string(),
             );
+        }
+        // Upper bounds: beyond them the model is not a facility any more, and a typo (ten
+        // million operating years) would run for minutes and fill memory.
+        for (key, v, max) in [
+            ("n_acc", self.n_acc, 10_000_000.0),
+            ("pue", self.pue, 3.0),
+            ("dscr", self.dscr, 10.0),
+            ("dsra_months", self.dsra_months, 36.0),
+        ] {
+            if v.is_finite() && v > max {
+                add(key, &format!("must be at most {max}"), v.to_string());
+            }
+        }
+        for (key, v, max) in [
+            ("constr_years", self.constr_years, 15),
+            ("op_years", self.op_years, 60),
+            ("gen_life", self.gen_life, 30),
+            ("fac_dep_years", self.fac_dep_years, 100),
+        ] {
+            if v > max {
+                add(key, &format!("must be at most {max} years"), v.to_string());
+            }
+        }
+        for (key, kind) in PARAMS {
+            let Some(v) = self.get(key) else { continue };
+            // A yearly amount, a price or a count above a trillion is a unit mistake.
+            if *kind != Kind::Share && v.is_finite() && v > 1.0e12 {
+                add(key, "must be at most 1,000,000,000,000", v.to_string());
+            }
         }
         if self.pue < 1.0 {
             add("pue", "must be at least 1.0", self.pue.to_string());

@@ -244,6 +244,14 @@ fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
 }
 
 impl RiskSpec {
+    /// Checks names, parameters and correlations against the base inputs, naming `file`
+    /// in every problem.
+    pub fn check(&self, base: &Inputs, file: &str) -> Result<()> {
+        self.prepare(base)
+            .map(|_| ())
+            .map_err(|e| e.with_file(file))
+    }
+
     /// Checks names, parameters and correlations; returns the copula's Cholesky factor.
     fn prepare(&self, base: &Inputs) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
         let known = param_names();

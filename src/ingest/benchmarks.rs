@@ -103,6 +103,23 @@ impl Row<'_> {
         Some(self.get(c)).filter(|v| !v.is_empty())
     }
 
+    /// A number within physical bounds (`lo` excluded, `hi` included), or nothing when
+    /// empty; a value that is not a number, or outside the bounds, is a problem.
+    fn bounded(&self, c: &str, lo: f64, hi: f64, problems: &mut Vec<Problem>) -> Option<f64> {
+        let v = self.number(c, problems)?;
+        if v > lo && v <= hi {
+            return Some(v);
+        }
+        problems.push(Problem {
+            location: Location::file(self.file)
+                .with_cell(format!("line {}", self.line))
+                .with_field(c),
+            rule: format!("{c} is more than {lo} and at most {hi} (a physical bound)"),
+            found: Some(v.to_string()),
+        });
+        None
+    }
+
     /// A number, or nothing when empty; a value that is not a number is a problem.
     fn number(&self, c: &str, problems: &mut Vec<Problem>) -> Option<f64> {
         let v = self.opt(c)?;
@@ -187,26 +204,31 @@ pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<Benchmar
         let get = |c: &str| row.get(c);
         let opt = |c: &str| row.opt(c);
         let number = |c: &str, problems: &mut Vec<Problem>| row.number(c, problems);
+        let bounded = |c: &str, lo: f64, hi: f64, problems: &mut Vec<Problem>| {
+            row.bounded(c, lo, hi, problems)
+        };
         let count = number("accelerator_count", &mut problems);
         let (benchmark, scenario, score, unit, precision) = match suite {
             BenchmarkSuite::Training => (
                 get("benchmark"),
                 None,
-                number("time_to_train_minutes", &mut problems),
+                // Seconds to a year: a run outside is a unit mistake, and a zero would make
+                // an accelerator infinitely productive.
+                bounded("time_to_train_minutes", 0.01, 525_600.0, &mut problems),
                 "minutes".to_string(),
                 opt("precision_hint").map(|p| p.to_lowercase()),
             ),
             BenchmarkSuite::Inference => (
                 get("model"),
                 opt("scenario"),
-                number("performance", &mut problems),
+                bounded("performance", 0.0, 1.0e12, &mut problems),
                 get("units"),
                 opt("weight_data_types").map(|p| p.to_lowercase()),
             ),
         };
-        let energy_kj = number("energy_kj", &mut problems);
-        let power_w = number("avg_system_power_w", &mut problems);
-        let joules_per_unit = number("joules_per_unit", &mut problems);
+        let energy_kj = bounded("energy_kj", 0.0, 1.0e12, &mut problems);
+        let power_w = bounded("avg_system_power_w", 0.0, 1.0e9, &mut problems);
+        let joules_per_unit = bounded("joules_per_unit", 0.0, 1.0e9, &mut problems);
         let accelerator = get("accelerator_key");
         let duplicate_of = opt("duplicate_of");
         let source = get("source");
@@ -220,13 +242,13 @@ pub fn parse(file: &str, text: &str, known: &HashSet<String>) -> Result<Benchmar
             });
         }
         let accelerator_count = match count {
-            Some(c) if c >= 1.0 && c.fract() == 0.0 && c < 4.0e9 => c as u32,
+            Some(c) if c >= 1.0 && c.fract() == 0.0 && c <= 10_000_000.0 => c as u32,
             Some(c) => {
                 problems.push(Problem {
                     location: Location::file(file)
                         .with_cell(format!("line {line}"))
                         .with_field("accelerator_count"),
-                    rule: "a whole number of accelerators, at least 1".into(),
+                    rule: "a whole number of accelerators, from 1 to 10,000,000".into(),
                     found: Some(c.to_string()),
                 });
                 1
@@ -344,11 +366,25 @@ fn parse_clusters(file: &str, text: &str) -> Result<Vec<Cluster>> {
             record: &record,
         };
         let get = |c: &str| row.get(c);
-        let mut number = |c: &str| row.number(c, &mut problems);
+        let mut bounded = |c: &str, hi: f64| {
+            // Zero is how the dataset says "not known" for some clusters.
+            let v = row.number(c, &mut problems)?;
+            if (0.0..=hi).contains(&v) {
+                return Some(v);
+            }
+            problems.push(Problem {
+                location: Location::file(file)
+                    .with_cell(format!("line {line}"))
+                    .with_field(c),
+                rule: format!("{c} is from 0 to {hi} (a physical bound)"),
+                found: Some(v.to_string()),
+            });
+            None
+        };
         let (chips, power_mw, h100e) = (
-            number("total_ai_chips"),
-            number("power_capacity_mw"),
-            number("h100_equivalents"),
+            bounded("total_ai_chips", 1.0e8),
+            bounded("power_capacity_mw", 100_000.0),
+            bounded("h100_equivalents", 1.0e9),
         );
         let joined: Vec<&str> = record.iter().collect();
         out.push(Cluster {

@@ -292,6 +292,11 @@ pub fn parse(file: &str, text: &str, known_accelerators: &HashSet<String>) -> Re
     p.finish(bid)
 }
 
+/// Longest name or title in a bid.
+pub const MAX_NAME: usize = 500;
+/// Longest description in a bid.
+pub const MAX_DESCRIPTION: usize = 5_000;
+
 /// The rules every bid meets before it is stored, whatever file it came from.
 pub(crate) fn check_bid(
     p: &mut Problems,
@@ -299,6 +304,48 @@ pub(crate) fn check_bid(
     known_accelerators: &HashSet<String>,
 ) -> Result<()> {
     let countries = countries()?;
+    // Every text of a bid has a length a committee prints: a name or title of a few
+    // hundred characters, a milestone's description of a few thousand.
+    let mut texts: Vec<(String, &str, &str, usize)> = vec![
+        ("bid".into(), "title", bid.title.as_str(), MAX_NAME),
+        (
+            "consortium".into(),
+            "name",
+            bid.consortium.name.as_str(),
+            MAX_NAME,
+        ),
+    ];
+    for (i, m) in bid.consortium.members.iter().enumerate() {
+        texts.push((
+            format!("member[{}]", i + 1),
+            "name",
+            &m.organisation.name,
+            MAX_NAME,
+        ));
+    }
+    for (i, site) in bid.sites.iter().enumerate() {
+        texts.push((format!("site[{}]", i + 1), "name", &site.name, MAX_NAME));
+        texts.push((format!("site[{}]", i + 1), "region", &site.region, MAX_NAME));
+    }
+    for (i, m) in bid.milestones.iter().enumerate() {
+        texts.push((format!("milestone[{}]", i + 1), "name", &m.name, MAX_NAME));
+        texts.push((
+            format!("milestone[{}]", i + 1),
+            "description",
+            &m.description,
+            MAX_DESCRIPTION,
+        ));
+    }
+    for (table, field, text, max) in texts {
+        let n = text.chars().count();
+        p.check(
+            n <= max,
+            &table,
+            field,
+            &format!("at most {max} characters"),
+            || format!("{n} characters"),
+        );
+    }
     p.check(
         !bid.acronym.is_empty()
             && bid.acronym.len() <= 20

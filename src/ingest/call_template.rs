@@ -44,6 +44,8 @@ struct SettingsFile {
     expertise: Vec<String>,
     #[serde(default = "one")]
     max_extra_load: u32,
+    #[serde(default)]
+    grace_days: u32,
 }
 
 fn one() -> u32 {
@@ -109,6 +111,7 @@ pub fn parse(file: &str, text: &str) -> Result<Call> {
             budget_line: s.budget_line,
             expertise: s.expertise.clone(),
             max_extra_load: s.max_extra_load,
+            grace_days: s.grace_days,
         },
         criteria: f
             .criterion
@@ -219,6 +222,13 @@ fn check_rules(call: &Call, p: &mut Problems) -> Result<()> {
         "min_comment_chars",
         "a minimum comment length of at most 10,000 characters",
         || s.min_comment_chars.to_string(),
+    );
+    p.check(
+        s.grace_days <= 30,
+        "evaluation",
+        "grace_days",
+        "a grace period of at most 30 days after the deadline",
+        || s.grace_days.to_string(),
     );
     p.check(
         s.max_extra_load <= 1_000,

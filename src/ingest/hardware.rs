@@ -21,22 +21,93 @@ struct Row {
     source: String,
 }
 
-/// Reads every row; a row that cannot be read is reported with its line and column.
+/// Physical bounds of each figure of an accelerator: a value outside them is a typo or a
+/// unit mistake, never a chip (the largest wafer-scale parts draw about 25 kW).
+const BOUNDS: [(&str, f64, f64); 6] = [
+    ("fp4_tflops", 0.0, 1.0e6),
+    ("fp8_tflops", 0.0, 1.0e6),
+    ("bf16_tflops", 0.0, 1.0e6),
+    ("memory_gb", 0.0, 100_000.0),
+    ("tdp_w", 1.0, 50_000.0),
+    ("list_price_usd", 1.0, 1.0e8),
+];
+
+/// Reads every row; a row that cannot be read, a figure outside its physical bounds or a
+/// key given twice is reported with its line and column.
 pub fn parse(file: &str, text: &str) -> Result<Vec<Accelerator>> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            Error::invalid(
+                Location::file(file).with_cell("line 1"),
+                "a CSV header row",
+                Some(e.to_string()),
+            )
+        })?
+        .clone();
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for row in reader.deserialize::<Row>() {
+    let mut lines: std::collections::HashMap<String, u64> = Default::default();
+    for record in reader.records() {
+        let (line, row) = match record {
+            Ok(rec) => {
+                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                (line, rec.deserialize::<Row>(Some(&headers)))
+            }
+            Err(e) => (e.position().map(|p| p.line()).unwrap_or(0), Err(e)),
+        };
+        let at = |field: &str| {
+            Location::file(file)
+                .with_cell(format!("line {line}"))
+                .with_field(field)
+        };
         match row {
             Ok(r) => {
+                if r.accelerator_key.trim().is_empty() {
+                    problems.push(Problem {
+                        location: at("accelerator_key"),
+                        rule: "every row names its accelerator_key".into(),
+                        found: None,
+                    });
+                    continue;
+                }
+                if let Some(first) = lines.insert(r.accelerator_key.clone(), line) {
+                    problems.push(Problem {
+                        location: at("accelerator_key"),
+                        rule: format!(
+                            "each accelerator appears once in the file (also on line {first})"
+                        ),
+                        found: Some(r.accelerator_key.clone()),
+                    });
+                }
+                let values = [
+                    r.fp4_tflops,
+                    r.fp8_tflops,
+                    r.bf16_tflops,
+                    r.memory_gb,
+                    r.tdp_w,
+                    r.list_price_usd,
+                ];
+                for ((name, lo, hi), v) in BOUNDS.iter().zip(values) {
+                    if let Some(v) = v
+                        && !(v.is_finite() && v > *lo && v <= *hi)
+                    {
+                        problems.push(Problem {
+                            location: at(name),
+                            rule: format!(
+                                "{name} is more than {lo} and at most {hi} (a physical bound)"
+                            ),
+                            found: Some(v.to_string()),
+                        });
+                    }
+                }
                 let release_date = match r.release_date.as_deref().filter(|d| !d.is_empty()) {
                     Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
                         Ok(date) => Some(date),
                         Err(_) => {
                             problems.push(Problem {
-                                location: Location::file(file)
-                                    .with_cell(format!("row for {}", r.accelerator_key))
-                                    .with_field("release_date"),
+                                location: at("release_date"),
                                 rule: "a date such as 2024-11-15".into(),
                                 found: Some(d.to_string()),
                             });
@@ -60,14 +131,18 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Accelerator>> {
                 });
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
                 let field = match e.kind() {
                     csv::ErrorKind::Deserialize { err, .. } => err.field(),
                     _ => None,
                 };
                 let mut location = Location::file(file).with_cell(format!("line {line}"));
                 if let Some(f) = field {
-                    location = location.with_field(format!("column {}", f + 1));
+                    location = location.with_field(
+                        headers
+                            .get(f as usize)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("column {}", f + 1)),
+                    );
                 }
                 problems.push(Problem {
                     location,

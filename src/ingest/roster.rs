@@ -64,6 +64,18 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<(Evaluator, Vec<DeclaredConfl
             String::new,
         );
         p.check(
+            e.name.chars().count() <= super::bid_file::MAX_NAME && e.email.chars().count() <= 254,
+            &table,
+            "name",
+            "a name has at most 500 characters, an e-mail address at most 254",
+            || {
+                format!(
+                    "{} characters",
+                    e.name.chars().count().max(e.email.chars().count())
+                )
+            },
+        );
+        p.check(
             is_email(&email),
             &table,
             "email",

@@ -176,8 +176,34 @@ pub fn read(path: &Path, known: &HashSet<String>, call: Option<&str>) -> Result<
     Ok(read_bytes(&file, &bytes, known, call, limits))
 }
 
-/// Reads a workbook from memory (the fuzz target and the app's drag-and-drop use this).
+/// Reads a workbook from memory (the app's drag-and-drop uses this). A failure of the
+/// reader on content nobody foresaw is a refusal of the file, never a crash.
 pub fn read_bytes(
+    file: &str,
+    bytes: &[u8],
+    known: &HashSet<String>,
+    call: Option<&str>,
+    limits: Limits,
+) -> WorkbookRead {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_bytes_unguarded(file, bytes, known, call, limits)
+    }))
+    .unwrap_or_else(|_| {
+        let mut read = fatal(
+            file,
+            "unknown",
+            "the workbook cannot be read (its content is damaged or not what a spreadsheet program writes): save it again from your spreadsheet program",
+            None,
+        );
+        read.sha256 = hex::encode(Sha256::digest(bytes));
+        read
+    })
+}
+
+/// [`read_bytes`] without the guard: what the fuzz target and the corpus test call, so
+/// that a panic shows as the bug it is.
+#[doc(hidden)]
+pub fn read_bytes_unguarded(
     file: &str,
     bytes: &[u8],
     known: &HashSet<String>,
@@ -260,6 +286,7 @@ fn sniff(bytes: &[u8], limits: Limits) -> std::result::Result<&'static str, Refu
     let mut total: u64 = 0;
     let mut kind = None;
     let mut buf = vec![0u8; 64 * 1024];
+    let mut parts: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| {
             (
@@ -278,6 +305,10 @@ fn sniff(bytes: &[u8], limits: Limits) -> std::result::Result<&'static str, Refu
             _ => {}
         }
         let is_manifest = name == "META-INF/manifest.xml";
+        let keep = is_manifest
+            || name == "xl/workbook.xml"
+            || name == "xl/_rels/workbook.xml.rels"
+            || (name.starts_with("xl/worksheets/") && name.ends_with(".xml"));
         let mut manifest = Vec::new();
         // Count the bytes really unpacked, whatever the archive declares.
         loop {
@@ -291,7 +322,7 @@ fn sniff(bytes: &[u8], limits: Limits) -> std::result::Result<&'static str, Refu
                 break;
             }
             total += n as u64;
-            if is_manifest && manifest.len() < 1024 * 1024 {
+            if keep && (!is_manifest || manifest.len() < 1024 * 1024) {
                 manifest.extend_from_slice(&buf[..n]);
             }
             if total > limits.unpacked_bytes {
@@ -308,13 +339,145 @@ fn sniff(bytes: &[u8], limits: Limits) -> std::result::Result<&'static str, Refu
         if is_manifest && contains(&manifest, b"encryption-data") {
             return Err(password());
         }
+        if keep && !is_manifest {
+            parts.insert(name, manifest);
+        }
     }
+    check_cell_references(&parts)?;
     kind.ok_or_else(|| {
         (
             NOT_A_WORKBOOK.to_string(),
             Some("a zip archive without a workbook inside".into()),
         )
     })
+}
+
+/// Longest text of one cell (names, titles, acronyms).
+const MAX_TEXT: usize = 500;
+/// Years a date of a bid may fall in.
+const FIRST_DATE: i32 = 1990;
+const LAST_DATE: i32 = 2100;
+
+/// The largest cell a sheet holds: column XFD (16,384), row 1,048,576.
+const MAX_COLUMN: u64 = 16_384;
+const MAX_ROW: u64 = 1_048_576;
+
+/// The value of attribute `name` in the XML tag starting at `tag` (up to its `>`).
+fn attribute<'a>(tag: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let end = tag.iter().position(|b| *b == b'>').unwrap_or(tag.len());
+    let tag = &tag[..end];
+    let mut i = 0;
+    while let Some(p) = tag[i..].windows(name.len() + 2).position(|w| {
+        w[..name.len()] == *name
+            && w[name.len()] == b'='
+            && matches!(w[name.len() + 1], b'"' | b'\'')
+    }) {
+        let at = i + p;
+        // A whole attribute name: preceded by whitespace.
+        if at > 0 && tag[at - 1].is_ascii_whitespace() {
+            let quote = tag[at + name.len() + 1];
+            let from = at + name.len() + 2;
+            let len = tag[from..].iter().position(|b| *b == quote)?;
+            return Some(&tag[from..from + len]);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// Refuses a sheet whose cells or rows are placed beyond a sheet's limits (the reader
+/// would overflow placing them), naming the sheet and the reference.
+fn check_cell_references(
+    parts: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> std::result::Result<(), Refusal> {
+    // Sheet names, from the workbook and its relationships.
+    let mut targets: std::collections::HashMap<String, String> = Default::default();
+    if let Some(rels) = parts.get("xl/_rels/workbook.xml.rels") {
+        for (i, _) in rels.match_indices_bytes(b"<Relationship ") {
+            let tag = &rels[i..];
+            if let (Some(id), Some(target)) = (attribute(tag, b"Id"), attribute(tag, b"Target")) {
+                let target = String::from_utf8_lossy(target);
+                let target = target.trim_start_matches('/');
+                let path = if target.starts_with("xl/") {
+                    target.to_string()
+                } else {
+                    format!("xl/{target}")
+                };
+                targets.insert(String::from_utf8_lossy(id).into_owned(), path);
+            }
+        }
+    }
+    let mut names: std::collections::HashMap<String, String> = Default::default();
+    if let Some(book) = parts.get("xl/workbook.xml") {
+        for (i, _) in book.match_indices_bytes(b"<sheet ") {
+            let tag = &book[i..];
+            if let (Some(name), Some(id)) = (attribute(tag, b"name"), attribute(tag, b"r:id"))
+                && let Some(path) = targets.get(String::from_utf8_lossy(id).as_ref())
+            {
+                names.insert(path.clone(), String::from_utf8_lossy(name).into_owned());
+            }
+        }
+    }
+    for (part, xml) in parts
+        .iter()
+        .filter(|(p, _)| p.starts_with("xl/worksheets/"))
+    {
+        let sheet = names.get(part).cloned().unwrap_or_else(|| part.clone());
+        for tag_name in [&b"<c "[..], &b"<row "[..]] {
+            for (i, _) in xml.match_indices_bytes(tag_name) {
+                let Some(r) = attribute(&xml[i..], b"r") else {
+                    continue;
+                };
+                let (col, row) = if tag_name == b"<row " {
+                    let row = std::str::from_utf8(r)
+                        .ok()
+                        .and_then(|t| t.parse::<u64>().ok());
+                    (Some(1), row)
+                } else {
+                    match std::str::from_utf8(r).ok().and_then(parse_cell_ref) {
+                        Some((r, c)) => (Some(u64::from(c) + 1), Some(u64::from(r) + 1)),
+                        None => (None, None),
+                    }
+                };
+                let fits = matches!((col, row), (Some(c), Some(r)) if (1..=MAX_COLUMN).contains(&c) && (1..=MAX_ROW).contains(&r));
+                if !fits {
+                    return Err((
+                        format!(
+                            "sheet {sheet} places a cell beyond a sheet's limits (A1 to XFD1048576): the file is damaged or was not made by a spreadsheet program"
+                        ),
+                        Some(String::from_utf8_lossy(&r[..r.len().min(40)]).into_owned()),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Byte-string search.
+trait MatchBytes {
+    fn match_indices_bytes<'a>(
+        &'a self,
+        needle: &'a [u8],
+    ) -> Box<dyn Iterator<Item = (usize, ())> + 'a>;
+}
+
+impl MatchBytes for Vec<u8> {
+    fn match_indices_bytes<'a>(
+        &'a self,
+        needle: &'a [u8],
+    ) -> Box<dyn Iterator<Item = (usize, ())> + 'a> {
+        let mut from = 0;
+        Box::new(std::iter::from_fn(move || {
+            let p = self
+                .get(from..)?
+                .windows(needle.len())
+                .position(|w| w == needle)?;
+            let at = from + p;
+            from = at + 1;
+            Some((at, ()))
+        }))
+    }
 }
 
 fn password() -> Refusal {
@@ -456,7 +619,7 @@ fn load(bytes: &[u8], format: &'static str, limits: Limits) -> std::result::Resu
             Some(format!("more than {}", limits.cells)),
         )
     };
-    let mut sheets = Vec::new();
+    let mut sheets: Vec<SheetData> = Vec::new();
     if format == "xlsx" || format == "xlsm" {
         let mut wb: calamine::Xlsx<_> =
             calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| damaged(&e))?;
@@ -503,6 +666,20 @@ fn load(bytes: &[u8], format: &'static str, limits: Limits) -> std::result::Resu
                 sheet.put(r0 + r as u32, c0 + c as u32, v);
             }
             sheets.push(sheet);
+        }
+    }
+    // Two sheets of one name (a spreadsheet program never writes that): which one holds the
+    // figures is not for the reader to guess.
+    let mut seen = HashSet::new();
+    for sheet in &sheets {
+        if !seen.insert(sheet.name.to_lowercase()) {
+            return Err((
+                format!(
+                    "two sheets are named {}: a workbook has one sheet of each name",
+                    sheet.name
+                ),
+                Some(sheet.name.clone()),
+            ));
         }
     }
     Ok(Book { sheets })
@@ -665,6 +842,14 @@ impl Cells<'_> {
                 None
             }
             Value::Empty => Some(String::new()),
+            Value::Text(s) if s.chars().count() > MAX_TEXT => {
+                self.f.error(
+                    at,
+                    format!("{} has at most {MAX_TEXT} characters", at.field),
+                    Some(format!("{} characters", s.chars().count())),
+                );
+                None
+            }
             Value::Text(s) => Some(s.clone()),
             Value::Number(n) => Some(format_number(*n)),
             Value::Date(d) => Some(d.to_string()),
@@ -782,6 +967,16 @@ impl Cells<'_> {
             return None;
         }
         match v {
+            // A negative or huge serial formatted as a date reads as 1897 or 2400: not a
+            // date of a bid.
+            Value::Date(d) if !(FIRST_DATE..=LAST_DATE).contains(&chrono::Datelike::year(d)) => {
+                self.f.error(
+                    at,
+                    format!("a date between {FIRST_DATE} and {LAST_DATE}"),
+                    Some(d.to_string()),
+                );
+                None
+            }
             Value::Date(d) => Some(*d),
             // A date cell without a date format arrives as its serial number.
             Value::Number(n) if (20_000.0..=80_000.0).contains(n) && n.fract() == 0.0 => {

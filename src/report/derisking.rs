@@ -15,7 +15,12 @@ use crate::store::scenarios::Scenario;
 use chrono::NaiveDate;
 
 /// The de-risking report of a saved scenario, as PDF bytes.
-pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+pub fn derisking(
+    s: &Scenario,
+    lang: &str,
+    date: NaiveDate,
+    head: Option<&crate::store::audit::LogHead>,
+) -> Result<Vec<u8>> {
     let texts = Texts::load(lang)?;
     let t = texts.section("derisking");
     let hash = s.input_hash(lang, date)?;
@@ -208,7 +213,8 @@ pub fn derisking(s: &Scenario, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
     let frame = texts.frame(
         format!("{title} · {} v{} · {bid}", s.name, s.version),
         &hash,
+        head,
     );
-    let key = s.keyword(lang, date, &hash);
+    let key = s.keyword(lang, date, &hash, head);
     doc.finish(&frame, &title, vec![key])
 }

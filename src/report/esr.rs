@@ -254,7 +254,12 @@ fn score(v: Option<f64>, lang: &str) -> String {
 }
 
 /// The ESR as PDF bytes.
-pub fn render(d: &EsrData, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+pub fn render(
+    d: &EsrData,
+    lang: &str,
+    date: NaiveDate,
+    head: Option<&crate::store::audit::LogHead>,
+) -> Result<Vec<u8>> {
     let hash = &d.input_hash(lang, date)?;
     let texts = Texts::load(lang)?;
     let t = texts.section("esr");
@@ -535,8 +540,12 @@ pub fn render(d: &EsrData, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
     doc.heading(&t.get("about"));
     doc.paragraph(&t.get("about_text"));
 
-    let frame = texts.frame(format!("{title} · {} · {}", d.call_code, d.acronym), hash);
-    let key = d.keyword(lang, date, hash);
+    let frame = texts.frame(
+        format!("{title} · {} · {}", d.call_code, d.acronym),
+        hash,
+        head,
+    );
+    let key = d.keyword(lang, date, hash, head);
     doc.finish(&frame, &format!("{title} — {}", d.acronym), vec![key])
 }
 

@@ -34,8 +34,19 @@ pub trait ReportData: Serialize + Sized {
     }
 
     /// The PDF keyword `report verify` reads back.
-    fn keyword(&self, lang: &str, date: NaiveDate, hash: &str) -> String {
-        keyword(Self::KIND, Self::KEY, &self.source(), lang, date, hash)
+    fn keyword(
+        &self,
+        lang: &str,
+        date: NaiveDate,
+        hash: &str,
+        head: Option<&crate::store::audit::LogHead>,
+    ) -> String {
+        let mut k = keyword(Self::KIND, Self::KEY, &self.source(), lang, date, hash);
+        if let Some(h) = head {
+            k.push_str(";log=");
+            k.push_str(&h.to_keyword());
+        }
+        k
     }
 }
 
@@ -70,7 +81,8 @@ fn input_hash(
 }
 
 /// The keyword a report carries so that `report verify` can find its source and recompute
-/// its input hash: `gigafund-report:esr;bid=12;lang=fr;date=2026-11-21;sha256=…`.
+/// its input hash: `gigafund-report:esr;bid=12;lang=fr;date=2026-11-21;sha256=…`, then
+/// the audit log's head when the report was issued (`;log=SEQ:HASH`).
 fn keyword(report: &str, key: &str, id: &str, lang: &str, date: NaiveDate, hash: &str) -> String {
     format!("gigafund-report:{report};{key}={id};lang={lang};date={date};sha256={hash}")
 }

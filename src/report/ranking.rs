@@ -50,7 +50,12 @@ pub fn data(call: &Call, ranking: Ranking, calibration: Option<Calibration>) -> 
 }
 
 /// The ranking report as PDF bytes.
-pub fn render(d: &RankingData, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+pub fn render(
+    d: &RankingData,
+    lang: &str,
+    date: NaiveDate,
+    head: Option<&crate::store::audit::LogHead>,
+) -> Result<Vec<u8>> {
     let hash = &d.input_hash(lang, date)?;
     let texts = Texts::load(lang)?;
     let t = texts.section("ranking");
@@ -440,8 +445,8 @@ pub fn render(d: &RankingData, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
         }
     }
 
-    let frame = texts.frame(format!("{title} · {}", d.call_code), hash);
-    let key = d.keyword(lang, date, hash);
+    let frame = texts.frame(format!("{title} · {}", d.call_code), hash, head);
+    let key = d.keyword(lang, date, hash, head);
     doc.finish(&frame, &format!("{title} — {}", d.call_code), vec![key])
 }
 

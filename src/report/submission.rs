@@ -65,7 +65,12 @@ fn is_it(c: CapexCategory) -> bool {
 }
 
 /// The summary as PDF bytes.
-pub fn render(d: &SubmissionData, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+pub fn render(
+    d: &SubmissionData,
+    lang: &str,
+    date: NaiveDate,
+    head: Option<&crate::store::audit::LogHead>,
+) -> Result<Vec<u8>> {
     let hash = &d.input_hash(lang, date)?;
     let texts = Texts::load(lang)?;
     let t = texts.section("submission");
@@ -312,8 +317,12 @@ pub fn render(d: &SubmissionData, lang: &str, date: NaiveDate) -> Result<Vec<u8>
     });
     doc.note(&t.get("integrity"));
 
-    let frame = texts.frame(format!("{title} · {} · {}", d.call_code, b.acronym), hash);
-    let key = d.keyword(lang, date, hash);
+    let frame = texts.frame(
+        format!("{title} · {} · {}", d.call_code, b.acronym),
+        hash,
+        head,
+    );
+    let key = d.keyword(lang, date, hash, head);
     doc.finish(&frame, &format!("{title} — {}", b.acronym), vec![key])
 }
 

@@ -9,6 +9,7 @@ pub struct Texts {
     pub lang: String,
     pub page: String,
     footer: String,
+    footer_log: String,
     sections: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -69,11 +70,13 @@ impl Texts {
             .map_err(|e| Error::Internal(format!("report texts ({lang}): {e}")))?;
         let mut page = String::new();
         let mut footer = String::new();
+        let mut footer_log = String::new();
         let mut sections = BTreeMap::new();
         for (key, value) in table {
             match value {
                 toml::Value::String(s) if key == "page" => page = s,
                 toml::Value::String(s) if key == "footer" => footer = s,
+                toml::Value::String(s) if key == "footer_log" => footer_log = s,
                 toml::Value::Table(t) => {
                     let map = t
                         .into_iter()
@@ -88,6 +91,7 @@ impl Texts {
             lang: lang.to_string(),
             page,
             footer,
+            footer_log,
             sections,
         })
     }
@@ -99,14 +103,28 @@ impl Texts {
         }
     }
 
-    /// The running header and footer of a report whose input data hash to `hash`.
-    pub fn frame(&self, title: String, hash: &str) -> super::pdf::Frame {
+    /// The running header and footer of a report whose input data hash to `hash`, issued
+    /// when the audit log ended at `head`.
+    pub fn frame(
+        &self,
+        title: String,
+        hash: &str,
+        head: Option<&crate::store::audit::LogHead>,
+    ) -> super::pdf::Frame {
+        let log = head
+            .map(|h| {
+                self.footer_log
+                    .replace("{seq}", &h.seq.to_string())
+                    .replace("{loghash}", &h.hash[..h.hash.len().min(16)])
+            })
+            .unwrap_or_default();
         super::pdf::Frame {
             title,
             footer: self
                 .footer
                 .replace("{version}", env!("CARGO_PKG_VERSION"))
-                .replace("{hash}", hash),
+                .replace("{hash}", hash)
+                .replace("{log}", &log),
             page_label: self.page.clone(),
         }
     }

@@ -27,21 +27,29 @@ impl Tx<'_> {
     ) -> Result<()> {
         let before = before.map(super::to_json).transpose()?;
         let after = after.map(super::to_json).transpose()?;
-        let last: Option<(i64, String)> = self
+        let last: Option<(i64, String, String)> = self
             .conn()
             .query_row(
-                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
+        // Time never runs backwards along the log: a process that started earlier but
+        // waited for the write lock is stamped no earlier than the entry before it.
+        let mut at = self.actor().at;
         let (seq, prev_hash) = match last {
-            Some((seq, hash)) => (seq + 1, hash),
+            Some((seq, hash, last_at)) => {
+                if let Ok(last_at) = DateTime::parse_from_rfc3339(&last_at) {
+                    at = at.max(last_at.with_timezone(&Utc));
+                }
+                (seq + 1, hash)
+            }
             None => (1, GENESIS_HASH.to_string()),
         };
         let entry = AuditEntry {
             seq,
-            at: self.actor().at,
+            at,
             actor: self.actor().name.clone(),
             action: action.to_string(),
             entity: entity.to_string(),
@@ -196,4 +204,276 @@ pub fn verify_chain(conn: &Connection) -> Result<Option<ChainBreak>> {
         expected_prev = e.hash.clone();
     }
     Ok(None)
+}
+
+// ---------------------------------------------------------------------------------------
+// The log's head, checkpoints, protections and replay
+
+/// The last entry of the log: what a report prints and a checkpoint signs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+pub struct LogHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl LogHead {
+    /// `seq:hash`, as a report's keyword carries it.
+    pub fn to_keyword(&self) -> String {
+        format!("{}:{}", self.seq, self.hash)
+    }
+
+    pub fn from_keyword(text: &str) -> Option<LogHead> {
+        let (seq, hash) = text.split_once(':')?;
+        let seq = seq.parse().ok()?;
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| LogHead {
+            seq,
+            hash: hash.to_lowercase(),
+        })
+    }
+}
+
+pub fn head(conn: &Connection) -> Result<Option<LogHead>> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(LogHead {
+                    seq: r.get(0)?,
+                    hash: r.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The hash the log holds for entry `seq`, if it holds that entry.
+pub fn hash_at(conn: &Connection, seq: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// What a checkpoint of the log compares against later: the log's head signed by the
+/// office. It is kept in the database and, as a file, wherever the office keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: DateTime<Utc>,
+    /// The office's public key (hex).
+    pub public_key: String,
+    /// ed25519 signature of [`Checkpoint::message`] (hex).
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// The exact bytes the office signs.
+    pub fn message(seq: i64, hash: &str, at: &DateTime<Utc>) -> Vec<u8> {
+        format!(
+            "gigafund audit checkpoint\n{seq}\n{hash}\n{}",
+            timestamp(at)
+        )
+        .into_bytes()
+    }
+
+    pub fn signature_holds(&self) -> bool {
+        crate::keys::verify(
+            &self.public_key,
+            &Checkpoint::message(self.seq, &self.hash, &self.at),
+            &self.signature,
+        )
+    }
+}
+
+/// Stores a checkpoint and records it in the log (as the entry after the one it covers).
+pub fn insert_checkpoint(tx: &mut Tx<'_>, c: &Checkpoint) -> Result<()> {
+    tx.conn().execute(
+        "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![c.seq, c.hash, timestamp(&c.at), c.public_key, c.signature],
+    )?;
+    tx.audit::<(), _>("audit.checkpoint", "audit_log", c.seq, None, Some(c))
+}
+
+pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, hash, at, public_key, signature FROM audit_checkpoints ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(Checkpoint {
+                seq: r.get(0)?,
+                hash: r.get(1)?,
+                at: super::parse_ts(2, &r.get::<_, String>(2)?)?,
+                public_key: r.get(3)?,
+                signature: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The triggers that keep the log (and its checkpoints) append-only.
+const PROTECTIONS: [(&str, &str); 4] = [
+    ("audit_log_no_update", "audit_log"),
+    ("audit_log_no_delete", "audit_log"),
+    ("audit_checkpoints_no_update", "audit_checkpoints"),
+    ("audit_checkpoints_no_delete", "audit_checkpoints"),
+];
+
+/// What is missing of the log's protections (a trigger dropped, or changed so that it no
+/// longer refuses).
+pub fn missing_protections(conn: &Connection) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (name, table) in PROTECTIONS {
+        let sql: Option<String> = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1 AND tbl_name = ?2",
+                params![name, table],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match sql {
+            None => out.push(format!(
+                "the trigger {name} that keeps {table} append-only is missing"
+            )),
+            Some(sql) if !sql.to_uppercase().contains("RAISE(ABORT") => out.push(format!(
+                "the trigger {name} on {table} was changed: it no longer refuses the change"
+            )),
+            Some(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Rebuilds, from the log alone, the scores, submissions, consensus, panel decisions,
+/// assignments and checkpoints, and compares them with the tables. Every difference is a
+/// row changed, added or removed without its entry. At most `limit` differences are
+/// listed; the count of all of them is returned too.
+pub fn replay(conn: &Connection, limit: usize) -> Result<(Vec<String>, usize)> {
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+    let mut logged: BTreeMap<(&'static str, String), Value> = BTreeMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT action, entity, entity_id, after FROM audit_log
+         WHERE entity IN ('score', 'submission', 'consensus', 'assignment', 'audit_log')
+            OR action = 'panel.decision'
+         ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let action: String = r.get(0)?;
+        let entity: String = r.get(1)?;
+        let id: String = r.get(2)?;
+        let after: Option<String> = r.get(3)?;
+        let table: &'static str = match (entity.as_str(), action.as_str()) {
+            ("score", _) => "scores",
+            ("submission", _) => "submissions",
+            ("consensus", _) => "consensus",
+            ("assignment", _) => "assignments",
+            ("audit_log", "audit.checkpoint") => "audit_checkpoints",
+            (_, "panel.decision") => "panel_decisions",
+            _ => continue,
+        };
+        let value = after
+            .as_deref()
+            .map(serde_json::from_str::<Value>)
+            .transpose()
+            .map_err(|e| Error::Internal(format!("audit entry for {entity} {id}: {e}")))?;
+        match value {
+            Some(v) => logged.insert((table, id), v),
+            None => logged.remove(&(table, id)),
+        };
+    }
+    let mut stored: BTreeMap<(&'static str, String), Value> = BTreeMap::new();
+    for s in super::evaluation::all_scores(conn)? {
+        stored.insert(
+            (
+                "scores",
+                super::evaluation::score_key(s.bid_id, s.evaluator_id, &s.criterion),
+            ),
+            json(&s)?,
+        );
+    }
+    for (bid, ev, at) in super::evaluation::all_submissions(conn)? {
+        stored.insert(("submissions", format!("{bid}:{ev}")), json(&at)?);
+    }
+    for c in super::evaluation::all_consensus(conn)? {
+        stored.insert(
+            ("consensus", format!("{}:{}", c.bid_id, c.criterion)),
+            json(&c)?,
+        );
+    }
+    for a in super::evaluation::all_assignments(conn)? {
+        stored.insert(
+            ("assignments", format!("{}:{}", a.bid_id, a.evaluator_id)),
+            json(&a)?,
+        );
+    }
+    for d in super::evaluation::all_panel_decisions(conn)? {
+        stored.insert(("panel_decisions", d.bid_id.to_string()), json(&d)?);
+    }
+    for c in checkpoints(conn)? {
+        stored.insert(("audit_checkpoints", c.seq.to_string()), json(&c)?);
+    }
+    let mut diffs = Vec::new();
+    let mut count = 0;
+    let mut note = |text: String| {
+        count += 1;
+        if diffs.len() < limit {
+            diffs.push(text);
+        }
+    };
+    for (key, value) in &stored {
+        let (table, id) = key;
+        match logged.get(key) {
+            None => note(format!(
+                "{table} {id}: in the table but never written through the log"
+            )),
+            Some(l) if !agrees(l, value) => note(format!(
+                "{table} {id}: the table differs from the log's last entry for it"
+            )),
+            Some(_) => {}
+        }
+    }
+    for (table, id) in logged.keys() {
+        if !stored.contains_key(&(table, id.clone())) {
+            note(format!(
+                "{table} {id}: in the log but no longer in the table"
+            ));
+        }
+    }
+    Ok((diffs, count))
+}
+
+/// Whether a stored row agrees with the log's value for it: every field the log recorded
+/// is equal (a field added to the schema later is not in older entries).
+fn agrees(logged: &serde_json::Value, stored: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (logged, stored) {
+        (Value::Object(l), Value::Object(s)) => l
+            .iter()
+            .all(|(k, v)| s.get(k).is_some_and(|sv| agrees(v, sv))),
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        // Times are stored to the microsecond; the log may hold the finer clock reading.
+        (Value::String(a), Value::String(b)) if a != b => {
+            match (
+                DateTime::parse_from_rfc3339(a),
+                DateTime::parse_from_rfc3339(b),
+            ) {
+                (Ok(a), Ok(b)) => {
+                    timestamp(&a.with_timezone(&Utc)) == timestamp(&b.with_timezone(&Utc))
+                }
+                _ => false,
+            }
+        }
+        (a, b) => a == b,
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| Error::Internal(e.to_string()))
 }

@@ -458,6 +458,26 @@ pub fn set_source(
     Ok(())
 }
 
+/// Marks a stored version as a submission received after the call closed (kept as a
+/// draft), with when it came.
+pub fn mark_late(tx: &mut Tx<'_>, id: i64, received: DateTime<Utc>) -> Result<()> {
+    tx.conn().execute(
+        "UPDATE bids SET received_late = ?2 WHERE id = ?1",
+        params![id, super::ts(&received)],
+    )?;
+    tx.audit::<(), _>("bid.late", "bid", id, None, Some(&received))
+}
+
+/// The versions kept as late drafts, with when each came.
+pub fn late(conn: &Connection) -> Result<std::collections::HashMap<i64, String>> {
+    let mut stmt =
+        conn.prepare("SELECT id, received_late FROM bids WHERE received_late IS NOT NULL")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Stores the accelerators a bid described as "other".
 pub fn insert_declared(
     tx: &mut Tx<'_>,

@@ -26,8 +26,8 @@ pub fn insert(tx: &mut Tx<'_>, call: &Call) -> Result<i64> {
     tx.conn().execute(
         "INSERT INTO calls (code, kind, programme, title, budget_cents, opens, deadline,
             scale_min, scale_max, step, min_evaluators, overall_threshold, min_comment_chars,
-            tie_break, budget_line, expertise, max_extra_load)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            tie_break, budget_line, expertise, max_extra_load, grace_days)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             call.code,
             enum_text(&call.kind)?,
@@ -46,6 +46,7 @@ pub fn insert(tx: &mut Tx<'_>, call: &Call) -> Result<i64> {
             enum_text(&s.budget_line)?,
             to_json(&s.expertise)?,
             s.max_extra_load,
+            s.grace_days,
         ],
     )?;
     let id = tx.conn().last_insert_rowid();
@@ -138,7 +139,7 @@ pub fn update(tx: &mut Tx<'_>, before: &Call, after: &Call, reason: Option<&str>
         "UPDATE calls SET kind = ?2, programme = ?3, title = ?4, budget_cents = ?5, opens = ?6,
             deadline = ?7, scale_min = ?8, scale_max = ?9, step = ?10, min_evaluators = ?11,
             overall_threshold = ?12, min_comment_chars = ?13, tie_break = ?14,
-            budget_line = ?15, expertise = ?16, max_extra_load = ?17
+            budget_line = ?15, expertise = ?16, max_extra_load = ?17, grace_days = ?18
          WHERE id = ?1",
         params![
             after.id,
@@ -158,6 +159,7 @@ pub fn update(tx: &mut Tx<'_>, before: &Call, after: &Call, reason: Option<&str>
             enum_text(&s.budget_line)?,
             to_json(&s.expertise)?,
             s.max_extra_load,
+            s.grace_days,
         ],
     )?;
     tx.conn()
@@ -210,7 +212,8 @@ pub fn by_code(conn: &Connection, code: &str) -> Result<Call> {
         .query_row(
             "SELECT id, code, kind, programme, title, budget_cents, opens, deadline,
                     scale_min, scale_max, step, min_evaluators, overall_threshold,
-                    min_comment_chars, tie_break, budget_line, expertise, max_extra_load
+                    min_comment_chars, tie_break, budget_line, expertise, max_extra_load,
+                    grace_days
              FROM calls WHERE code = ?1",
             [code],
             |r| {
@@ -234,6 +237,7 @@ pub fn by_code(conn: &Connection, code: &str) -> Result<Call> {
                         budget_line: enum_from_text(15, r.get(15)?)?,
                         expertise: from_json(16, &r.get::<_, String>(16)?)?,
                         max_extra_load: r.get(17)?,
+                        grace_days: r.get(18)?,
                     },
                     criteria: Vec::new(),
                     eligibility: Vec::new(),

@@ -210,12 +210,13 @@ fn assignment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Assignment> {
         evaluator_id: r.get(1)?,
         role: enum_from_text(2, r.get(2)?)?,
         assigned_at: parse_ts(3, &r.get::<_, String>(3)?)?,
+        suspended: r.get(4)?,
     })
 }
 
 pub fn assignments(conn: &Connection, call_id: i64) -> Result<Vec<Assignment>> {
     let mut stmt = conn.prepare(
-        "SELECT a.bid_id, a.evaluator_id, a.role, a.assigned_at
+        "SELECT a.bid_id, a.evaluator_id, a.role, a.assigned_at, a.suspended
          FROM assignments a JOIN bids b ON b.id = a.bid_id
          WHERE b.call_id = ?1 ORDER BY b.acronym, a.evaluator_id",
     )?;
@@ -227,7 +228,7 @@ pub fn assignments(conn: &Connection, call_id: i64) -> Result<Vec<Assignment>> {
 
 pub fn bid_assignments(conn: &Connection, bid_id: i64) -> Result<Vec<Assignment>> {
     let mut stmt = conn.prepare(
-        "SELECT bid_id, evaluator_id, role, assigned_at FROM assignments
+        "SELECT bid_id, evaluator_id, role, assigned_at, suspended FROM assignments
          WHERE bid_id = ?1 ORDER BY evaluator_id",
     )?;
     let rows = stmt
@@ -253,6 +254,31 @@ pub fn insert_assignment(tx: &mut Tx<'_>, a: &Assignment) -> Result<()> {
         None,
         Some(a),
     )
+}
+
+/// Suspends an assignment for a conflict of interest found after it was made (audited);
+/// returns false when it was already suspended.
+pub fn suspend_assignment(tx: &mut Tx<'_>, a: &Assignment, reason: &str) -> Result<bool> {
+    let n = tx.conn().execute(
+        "UPDATE assignments SET suspended = ?3
+         WHERE bid_id = ?1 AND evaluator_id = ?2 AND suspended IS NULL",
+        params![a.bid_id, a.evaluator_id, reason],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let after = Assignment {
+        suspended: Some(reason.to_string()),
+        ..a.clone()
+    };
+    tx.audit(
+        "assignment.suspend",
+        "assignment",
+        format!("{}:{}", a.bid_id, a.evaluator_id),
+        Some(a),
+        Some(&after),
+    )?;
+    Ok(true)
 }
 
 /// Changes an assignment's role in place (its scores stay attached to it).
@@ -570,12 +596,16 @@ pub struct PackageRow {
     pub bids: Vec<i64>,
     pub base_scores: Vec<Score>,
     pub returned_at: Option<DateTime<Utc>>,
+    /// Sequence number of the last return accepted (0: none yet).
+    pub return_seq: u32,
+    /// Signed with the office's key.
+    pub signed: bool,
 }
 
 pub fn insert_package(tx: &mut Tx<'_>, p: &PackageRow) -> Result<()> {
     tx.conn().execute(
-        "INSERT INTO packages (id, call_id, evaluator_id, created_at, created_by, bids, base_scores)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO packages (id, call_id, evaluator_id, created_at, created_by, bids, base_scores, signed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             p.id,
             p.call_id,
@@ -583,7 +613,8 @@ pub fn insert_package(tx: &mut Tx<'_>, p: &PackageRow) -> Result<()> {
             ts(&p.created_at),
             p.created_by,
             to_json(&p.bids)?,
-            to_json(&p.base_scores)?
+            to_json(&p.base_scores)?,
+            p.signed
         ],
     )?;
     tx.audit::<(), _>(
@@ -591,7 +622,7 @@ pub fn insert_package(tx: &mut Tx<'_>, p: &PackageRow) -> Result<()> {
         "package",
         &p.id,
         None,
-        Some(&serde_json::json!({"evaluator_id": p.evaluator_id, "bids": p.bids})),
+        Some(&serde_json::json!({"evaluator_id": p.evaluator_id, "bids": p.bids, "signed": p.signed})),
     )
 }
 
@@ -609,7 +640,8 @@ pub fn call_packages(conn: &Connection, call_id: i64) -> Result<Vec<PackageRow>>
 pub fn package(conn: &Connection, id: &str) -> Result<Option<PackageRow>> {
     Ok(conn
         .query_row(
-            "SELECT id, call_id, evaluator_id, created_at, created_by, bids, base_scores, returned_at
+            "SELECT id, call_id, evaluator_id, created_at, created_by, bids, base_scores, returned_at,
+                    return_seq, signed
              FROM packages WHERE id = ?1",
             [id],
             |r| {
@@ -623,18 +655,52 @@ pub fn package(conn: &Connection, id: &str) -> Result<Option<PackageRow>> {
                     bids: from_json(5, &r.get::<_, String>(5)?)?,
                     base_scores: from_json(6, &r.get::<_, String>(6)?)?,
                     returned_at: returned.map(|s| parse_ts(7, &s)).transpose()?,
+                    return_seq: r.get(8)?,
+                    signed: r.get(9)?,
                 })
             },
         )
         .optional()?)
 }
 
-pub fn mark_returned(tx: &mut Tx<'_>, id: &str, at: DateTime<Utc>) -> Result<()> {
+/// Records a return accepted: when, its sequence number, and the scores the next return
+/// is compared with (what the office holds now, except where a conflict is still open).
+pub fn mark_returned(
+    tx: &mut Tx<'_>,
+    id: &str,
+    at: DateTime<Utc>,
+    sequence: u32,
+    base_scores: &[Score],
+) -> Result<()> {
     tx.conn().execute(
-        "UPDATE packages SET returned_at = ?2 WHERE id = ?1",
-        params![id, ts(&at)],
+        "UPDATE packages SET returned_at = ?2, return_seq = ?3, base_scores = ?4 WHERE id = ?1",
+        params![id, ts(&at), sequence, to_json(&base_scores)?],
     )?;
-    tx.audit::<(), _>("package.return", "package", id, None, Some(&at))
+    tx.audit::<(), _>(
+        "package.return",
+        "package",
+        id,
+        None,
+        Some(&serde_json::json!({"at": at, "sequence": sequence})),
+    )
+}
+
+/// Replaces the score one criterion of a package is compared with (a conflict resolved).
+pub fn rebase_package(tx: &mut Tx<'_>, id: &str, score: &Score) -> Result<()> {
+    let Some(p) = package(tx.conn(), id)? else {
+        return Ok(());
+    };
+    let mut base: Vec<Score> = p
+        .base_scores
+        .into_iter()
+        .filter(|s| !(s.bid_id == score.bid_id && s.criterion == score.criterion))
+        .collect();
+    base.push(score.clone());
+    tx.conn().execute(
+        "UPDATE packages SET base_scores = ?2 WHERE id = ?1",
+        params![id, to_json(&base)?],
+    )?;
+    Ok(())
 }
 
 /// A score edited on both sides of an offline package (see `crate::evaluation::package`).
@@ -754,4 +820,58 @@ pub fn resolve_score_conflict(
         None,
         Some(&resolution),
     )
+}
+
+// ---------------------------------------------------------------------------------------
+// Whole tables, for replaying the audit log against them
+
+pub fn all_scores(conn: &Connection) -> Result<Vec<Score>> {
+    let mut stmt = conn.prepare(&format!("SELECT {SCORE_COLUMNS} FROM scores s"))?;
+    let rows = stmt
+        .query_map([], score_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn all_submissions(conn: &Connection) -> Result<Vec<(i64, i64, DateTime<Utc>)>> {
+    let mut stmt = conn.prepare("SELECT bid_id, evaluator_id, submitted_at FROM submissions")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, parse_ts(2, &r.get::<_, String>(2)?)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn all_consensus(conn: &Connection) -> Result<Vec<ConsensusScore>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {CONSENSUS_COLUMNS} FROM consensus_scores c"
+    ))?;
+    let rows = stmt
+        .query_map([], consensus_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn all_assignments(conn: &Connection) -> Result<Vec<Assignment>> {
+    let mut stmt =
+        conn.prepare("SELECT bid_id, evaluator_id, role, assigned_at, suspended FROM assignments")?;
+    let rows = stmt
+        .query_map([], assignment_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn all_panel_decisions(conn: &Connection) -> Result<Vec<PanelDecision>> {
+    let mut stmt = conn.prepare("SELECT bid_id, position, reason FROM panel_decisions")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(PanelDecision {
+                bid_id: r.get(0)?,
+                position: r.get(1)?,
+                reason: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }

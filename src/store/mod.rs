@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_evaluation_workflow.sql"),
     include_str!("migrations/0006_workbooks.sql"),
     include_str!("migrations/0007_office.sql"),
+    include_str!("migrations/0008_trust.sql"),
 ];
 
 /// The schema version this build writes.
@@ -130,8 +131,13 @@ impl Store {
             tx.rollback()?;
             return Ok(());
         }
-        for sql in MIGRATIONS.iter().skip(start) {
-            tx.execute_batch(sql)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+            tx.execute_batch(sql).map_err(|e| Error::Migration {
+                path: self.path.clone().unwrap_or_default(),
+                from: i as i64,
+                to: i as i64 + 1,
+                reason: e.to_string(),
+            })?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -147,11 +153,29 @@ impl Store {
     ) -> Result<T> {
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| busy(self.path.as_deref(), e))?;
         let mut w = Tx { tx, actor };
         let value = f(&mut w)?;
-        w.tx.commit()?;
+        w.tx.commit().map_err(|e| busy(self.path.as_deref(), e))?;
         Ok(value)
+    }
+
+    /// How long a write waits for another program's write lock before it says the file is
+    /// busy (5 s by default).
+    pub fn set_busy_timeout(&self, wait: Duration) -> Result<()> {
+        self.conn.busy_timeout(wait)?;
+        Ok(())
+    }
+
+    /// Writes the write-ahead log into the database file and empties it, so that the
+    /// file alone holds everything (before it is moved or copied).
+    pub fn checkpoint(&self) -> Result<()> {
+        if self.path.is_some() {
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(())
     }
 
     /// Whether the database holds no call yet (first run).
@@ -226,6 +250,12 @@ fn inspect_and_back_up(path: &Path) -> Result<Opened> {
             });
         }
     }
+    if version < 0 {
+        return Err(Error::NotADatabase {
+            path: path.to_path_buf(),
+            reason: format!("its schema version ({version}) is not one Gigafund writes"),
+        });
+    }
     if version > SCHEMA_VERSION {
         return Err(Error::NewerDatabase {
             path: path.to_path_buf(),
@@ -235,9 +265,7 @@ fn inspect_and_back_up(path: &Path) -> Result<Opened> {
     }
     let mut backup = None;
     if version > 0 && version < SCHEMA_VERSION {
-        let mut name = path.as_os_str().to_owned();
-        name.push(format!(".bak-v{version}"));
-        let dest = PathBuf::from(name);
+        let dest = free_backup_name(path, version);
         ro.backup(
             rusqlite::MAIN_DB,
             &dest,
@@ -251,11 +279,45 @@ fn inspect_and_back_up(path: &Path) -> Result<Opened> {
     })
 }
 
+/// `NAME.bak-vN`, or `NAME.bak-vN.2`, `.3`… when an earlier backup is already there: a
+/// backup is never overwritten.
+fn free_backup_name(path: &Path, version: i64) -> PathBuf {
+    let mut n = 1;
+    loop {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".bak-v{version}"));
+        if n > 1 {
+            name.push(format!(".{n}"));
+        }
+        let dest = PathBuf::from(name);
+        if !dest.exists() {
+            return dest;
+        }
+        n += 1;
+    }
+}
+
+/// A write that could not take the lock (another Gigafund is writing) says so plainly.
+fn busy(path: Option<&Path>, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Error::Busy {
+                path: path.map(Path::to_path_buf).unwrap_or_default(),
+            }
+        }
+        _ => Error::from(e),
+    }
+}
+
 fn not_a_database(path: &Path, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => Error::NotADatabase {
             path: path.to_path_buf(),
             reason: "the file is not a SQLite database".into(),
+        },
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => Error::Damaged {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
         },
         Some(rusqlite::ErrorCode::CannotOpen) => Error::NotADatabase {
             path: path.to_path_buf(),

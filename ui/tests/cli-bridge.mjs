@@ -40,6 +40,8 @@ const kebab = (s) => String(s).replaceAll("_", "-");
 
 /** The expert's key of a bridged page: beside its database (the app keeps it in the data dir). */
 const keyOf = (db) => `${db}.key.json`;
+/** The office's key of a bridged page, likewise. */
+const officeKeyOf = (db) => `${db}.office-key.json`;
 
 /** The CLI arguments of one IPC command, or a function composing several CLI calls. */
 function translate(cmd, a, cli, db, cliOn) {
@@ -133,7 +135,29 @@ function translate(cmd, a, cli, db, cliOn) {
     case "packages_list":
       return ["eval", "package", "list", "--call", a.call];
     case "package_export":
-      return ["eval", "package", "export", "--call", a.call, "--evaluator", String(a.evaluatorId), "--out", a.dir, "--passphrase-file", tempFile("pass", a.passphrase)];
+      return [
+        "eval", "package", "export", "--call", a.call, "--evaluator", String(a.evaluatorId), "--out", a.dir, "--passphrase-file", tempFile("pass", a.passphrase),
+        ...(a.officePassphrase ? ["--office-key", officeKeyOf(db), "--office-key-passphrase-file", tempFile("okp", a.officePassphrase)] : []),
+      ];
+    case "office_key":
+      return async () => (existsSync(officeKeyOf(db)) ? cli(["office", "key", "show", "--key", officeKeyOf(db)]) : { ok: null });
+    case "office_key_create":
+      return async () => {
+        const r = await cli(["office", "key", "new", "--out", officeKeyOf(db), "--key-passphrase-file", tempFile("okp", a.passphrase), "--confirm-file", tempFile("okc", a.confirm)]);
+        return r.err ? r : cli(["office", "key", "show", "--key", officeKeyOf(db)]);
+      };
+    case "office_public_key_save":
+      return async () => {
+        const r = await cli(["office", "key", "public", "--key", officeKeyOf(db), "--out", a.path]);
+        return r.err ? r : { ok: null };
+      };
+    case "audit_checkpoint":
+      return ["office", "checkpoint", "--key", officeKeyOf(db), "--key-passphrase-file", tempFile("okp", a.passphrase), ...opt("--out", a.saveTo)];
+    case "verify_database_full":
+      return [
+        "verify", ...(existsSync(officeKeyOf(db)) ? ["--office-key", officeKeyOf(db)] : []),
+        ...a.checkpointFiles.flatMap((f) => ["--checkpoint", f]),
+      ];
     case "package_peek":
       return ["eval", "package", "peek", a.path];
     case "return_import":

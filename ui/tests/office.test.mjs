@@ -21,6 +21,7 @@ const bin =
   process.env.GIGAFUND_BIN ??
   join(process.env.CARGO_TARGET_DIR ?? join(repo, "target"), "debug", "gigafund");
 const ANTENNA = "EUROHPC-AIFA-2026-01";
+const OFFICE_PASS = "the office's key passphrase";
 const PASS = "a passphrase long enough";
 
 let server;
@@ -335,9 +336,14 @@ test("offline packages: exported with typed passphrases, a tampered return refus
   assert.match(await page.getByTestId("key-done").textContent(), /[0-9A-F]{4} [0-9A-F]{4}/);
   await page.keyboard.press("Escape");
 
+  // The office's signing key (made in the Audit view, see below; here by the CLI beside
+  // the database, where the bridged app keeps it).
+  writeFileSync(join(dir, "okp"), OFFICE_PASS);
+  const office = cli(db, "office", "key", "new", "--out", `${db}.office-key.json`, "--key-passphrase-file", join(dir, "okp"));
   await page.goto(`${baseUrl}mock.html#/evaluation?call=${ANTENNA}&tab=packages`);
   await page.locator(`[data-testid=pk-experts] tr[data-email="${expert.email}"] .mono`).waitFor();
   await page.getByTestId("pk-export").click();
+  await page.getByTestId("pk-signing").getByText(office.fingerprint).waitFor();
   await pick(page, dir);
   await page.getByTestId("pk-folder").click();
   await page.getByTestId("pk-folder-path").getByText(dir).waitFor();
@@ -345,16 +351,22 @@ test("offline packages: exported with typed passphrases, a tampered return refus
   await page.getByTestId("pk-pass").fill("too short");
   assert.equal(await go.isDisabled(), true, "a short passphrase is not accepted");
   await page.getByTestId("pk-pass").fill(PASS);
+  assert.equal(await go.isDisabled(), true, "signing needs the office key's passphrase");
+  await page.getByTestId("pk-office-pass").fill(OFFICE_PASS);
   await go.click();
   await page.getByTestId("pk-export-dialog").getByText(/1 of 1 written/).waitFor();
   const pkg = join(dir, `${ANTENNA}-${expert.email.split("@")[0].replace(/[^A-Za-z0-9-]/g, "-")}.gfpackage`);
-  assert.equal(readFileSync(pkg).subarray(0, 18).toString(), "GIGAFUND-PACKAGE 1");
+  assert.equal(readFileSync(pkg).subarray(0, 18).toString(), "GIGAFUND-PACKAGE 2");
+  assert.equal(cli(db, "eval", "package", "peek", pkg).office_fingerprint, office.fingerprint, "signed with the office's key");
   await page.keyboard.press("Escape");
+  await page.locator(`[data-testid=pk-experts] tr[data-email="${expert.email}"]`).getByTestId("pk-signed").getByText("signed").waitFor();
 
   // The expert scores offline in their own database and writes the signed return.
   const own = fresh("expert");
   writeFileSync(join(dir, "pass"), PASS);
-  cli(own, "eval", "package", "open", pkg, "--passphrase-file", join(dir, "pass"));
+  const publicKey = join(dir, "office-public.json");
+  cli(db, "office", "key", "public", "--key", `${db}.office-key.json`, "--out", publicKey);
+  cli(own, "eval", "package", "open", pkg, "--passphrase-file", join(dir, "pass"), "--office-key", publicKey);
   const comment = "A considered opinion on the proposal, its work plan, the hosting capacity, its costs and its risks, at length.";
   for (const [c, s] of [["RELEVANCE", 4], ["IMPLEMENTATION", 3.5], ["IMPACT", 4.5]]) {
     cli(own, "eval", "score", "--call", ANTENNA, "--bid", row.acronym, "--criterion", c, "--score", String(s), "--comment", comment);
@@ -416,7 +428,25 @@ test("the audit log filters by bid and kind, shows a score's history, checks the
   cli(db, "report", "esr", "--bid", "RHEIN-AI", "--out", esr);
   await pick(page, [esr]);
   await page.getByTestId("au-report").click();
-  await page.getByTestId("au-report-result").getByText(/matches/).waitFor();
+  await page.getByTestId("au-report-result").getByText(/^The report matches the database/).waitFor();
+  await page.getByTestId("au-report-result").getByText(/^The document is exactly the one Gigafund makes/).waitFor();
+
+  // The log signed with the office's key, made here (its passphrase twice), the
+  // checkpoint also saved as a file to keep elsewhere.
+  await page.getByTestId("au-signed-state").getByText(/not been signed yet/).waitFor();
+  const checkpoint = join(tmp, `checkpoint-${k++}.json`);
+  await page.getByTestId("au-sign").click();
+  await page.getByTestId("au-pass").fill(OFFICE_PASS);
+  await page.getByTestId("au-confirm").fill("not the same passphrase");
+  await pick(page, checkpoint);
+  await page.getByTestId("au-sign-confirm").click();
+  await page.getByTestId("au-sign-problems").getByText(/differ/).waitFor();
+  await page.getByTestId("au-confirm").fill(OFFICE_PASS);
+  await page.getByTestId("au-sign-confirm").click();
+  await page.getByTestId("au-signed").getByText(/Log signed at entry/).waitFor();
+  await page.getByTestId("au-signed-state").getByText(/Signed by the office up to entry/).waitFor();
+  assert.match(readFileSync(checkpoint, "utf8"), /gigafund-audit-checkpoint/);
+  await shot(page, "office-audit-signed");
   await context.close();
 });
 

@@ -245,7 +245,7 @@ pub fn scenario_compare(state: Shared<'_>, ids: Vec<i64>) -> CommandResult<Compa
 
 use gigafund::app::reports::{self, BatchJob, BatchStatus, ReportRequest};
 
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 

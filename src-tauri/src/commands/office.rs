@@ -4,7 +4,7 @@
 //! function, the same the CLI calls.
 
 use super::{CommandResult, Shared, actor, viewer, with_store};
-use gigafund::app::audit::{AuditFilter, AuditPage};
+use gigafund::app::audit::{self as trust, AuditFilter, AuditPage, VerifyReport};
 use gigafund::app::calls::{self, CallTemplate, EditCheck, NewCall};
 use gigafund::app::evaluation::{
     self as ev, ConflictList, ConflictTarget, KeySource, PackageSummary, RosterImport, RosterRow,
@@ -16,10 +16,11 @@ use gigafund::evaluation::assign::{self, AssignPlan, AssignmentMatrix};
 use gigafund::evaluation::consensus::{self, ConsensusDraft, ConsensusView};
 use gigafund::evaluation::package::{self, Exported, FileHeader, ReturnImport};
 use gigafund::evaluation::{Viewer, scoring};
+use gigafund::keys::KeyInfo;
 use gigafund::model::{
-    Assignment, AssignmentRole, AuditEntry, Call, Conflict, ConflictKind, ConsensusScore,
-    Organisation,
+    Assignment, AssignmentRole, AuditEntry, Call, ConflictKind, ConsensusScore, Organisation,
 };
+use gigafund::store::audit::Checkpoint;
 use gigafund::store::calls::CallVersion;
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 #[tauri::command]
 pub fn call_templates() -> CommandResult<Vec<CallTemplate>> {
-    calls::templates().map_err(|e| e.to_payload())
+    calls::templates_on(super::today()).map_err(|e| e.to_payload())
 }
 
 #[tauri::command]
@@ -129,7 +130,7 @@ pub fn conflict_declare(
     organisation: Option<String>,
     kind: ConflictKind,
     note: String,
-) -> CommandResult<Conflict> {
+) -> CommandResult<ev::Declared> {
     with_store(&state, |s| {
         let bid = bid_id.map(|b| b.to_string());
         let target = match (&bid, &organisation) {
@@ -254,7 +255,8 @@ pub fn packages_list(state: Shared<'_>, call: String) -> CommandResult<Vec<Packa
     with_store(&state, |s| ev::packages(s, &call))
 }
 
-/// Exports one expert's package into `dir` (the passphrase is used, never stored).
+/// Exports one expert's package into `dir` (the passphrases are used, never stored),
+/// signed with the office's key when its passphrase is given.
 #[tauri::command]
 pub fn package_export(
     state: Shared<'_>,
@@ -262,12 +264,115 @@ pub fn package_export(
     evaluator_id: i64,
     passphrase: String,
     dir: String,
+    office_passphrase: Option<String>,
 ) -> CommandResult<Exported> {
     with_store(&state, |s| {
+        let signer = office_passphrase
+            .map(|p| -> gigafund::Result<package::OfficeSigner> {
+                Ok(package::OfficeSigner {
+                    key_path: trust::office_key_path()?,
+                    passphrase: p,
+                })
+            })
+            .transpose()?;
         let e = gigafund::store::evaluation::evaluator(s.conn(), evaluator_id)?;
         let out = PathBuf::from(&dir).join(package::file_name(&call, &e.email, false));
-        package::export(s, &actor(), &call, &e.email, &passphrase, &out)
+        package::export(
+            s,
+            &actor(),
+            &call,
+            &e.email,
+            &passphrase,
+            &out,
+            signer.as_ref(),
+        )
     })
+}
+
+// ---- the office's key and the log's checkpoints ---------------------------------------
+
+/// The office's signing key kept in the app's data directory, when it has been made.
+#[tauri::command]
+pub fn office_key() -> CommandResult<Option<KeyInfo>> {
+    trust::office_key_path()
+        .and_then(|p| trust::office_key(&p))
+        .map_err(|e| e.to_payload())
+}
+
+#[tauri::command]
+pub fn office_key_create(passphrase: String, confirm: String) -> CommandResult<KeyInfo> {
+    trust::office_key_path()
+        .and_then(|p| trust::create_office_key(&p, &passphrase, &confirm, &actor()))
+        .map_err(|e| e.to_payload())
+}
+
+/// Saves the office's public key file (for the experts and the records) at `path`.
+#[tauri::command]
+pub fn office_public_key_save(path: String) -> CommandResult<()> {
+    (|| {
+        let text = trust::office_public_key_file(&trust::office_key_path()?)?;
+        write_new(Path::new(&path), &text)
+    })()
+    .map_err(|e| e.to_payload())
+}
+
+/// Signs the log's head with the office's key; with `save_to`, also writes the checkpoint
+/// file there (never over an existing file).
+#[tauri::command]
+pub fn audit_checkpoint(
+    state: Shared<'_>,
+    passphrase: String,
+    save_to: Option<String>,
+) -> CommandResult<Checkpoint> {
+    with_store(&state, |s| {
+        if let Some(p) = &save_to
+            && Path::new(p).exists()
+        {
+            return Err(gigafund::Error::Conflict(format!(
+                "{p} already exists: a checkpoint file is never written over"
+            )));
+        }
+        let (c, text) = trust::checkpoint(s, &actor(), &trust::office_key_path()?, &passphrase)?;
+        if let Some(p) = &save_to {
+            write_new(Path::new(p), &text)?;
+        }
+        Ok(c)
+    })
+}
+
+/// Verifies the open database: checkpoints against the office's key when the app holds
+/// it, and the checkpoint files chosen.
+#[tauri::command]
+pub fn verify_database_full(
+    state: Shared<'_>,
+    checkpoint_files: Vec<String>,
+) -> CommandResult<VerifyReport> {
+    with_store(&state, |s| {
+        let key = trust::office_key_path()?;
+        let office_key = trust::office_key(&key)?.map(|k| k.public_key);
+        let checkpoints = checkpoint_files
+            .iter()
+            .map(|f| Ok((f.clone(), trust::read_checkpoint_file(Path::new(f))?)))
+            .collect::<gigafund::Result<Vec<_>>>()?;
+        trust::verify_with(
+            s,
+            &trust::VerifyOptions {
+                office_key,
+                checkpoints,
+            },
+        )
+    })
+}
+
+fn write_new(path: &Path, text: &str) -> gigafund::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| gigafund::Error::io(path, e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| gigafund::Error::io(path, e))
 }
 
 #[tauri::command]

@@ -4,6 +4,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type {
   AssignmentRow,
+  Checkpoint,
+  Declared,
   BidScores,
   Call,
   CallRanking,
@@ -143,7 +145,7 @@ export const api = {
   conflictsList: (code: string) => call<ConflictList>("conflicts_list", { call: code }),
   callOrganisations: (code: string) => call<Organisation[]>("call_organisations", { call: code }),
   conflictDeclare: (a: { evaluatorId: number; call: string; bidId: number | null; organisation: string | null; kind: ConflictKind; note: string }) =>
-    call<Conflict>("conflict_declare", a),
+    call<Declared>("conflict_declare", a),
   assignAuto: (code: string) => call<AssignPlan>("assign_auto", { call: code }),
   assignMatrix: (code: string) => call<AssignmentMatrix>("assign_matrix", { call: code }),
   assignAdd: (code: string, bidId: number, evaluatorId: number, rapporteur: boolean) =>
@@ -155,8 +157,13 @@ export const api = {
   keyRegister: (evaluatorId: number, text: string | null, path: string | null) =>
     call<RosterRow>("key_register", { evaluatorId, text, path }),
   packagesList: (code: string) => call<PackageSummary[]>("packages_list", { call: code }),
-  packageExport: (code: string, evaluatorId: number, passphrase: string, dir: string) =>
-    call<Exported>("package_export", { call: code, evaluatorId, passphrase, dir }),
+  packageExport: (code: string, evaluatorId: number, passphrase: string, dir: string, officePassphrase: string | null = null) =>
+    call<Exported>("package_export", { call: code, evaluatorId, passphrase, dir, officePassphrase }),
+  officeKey: () => call<KeyInfo | null>("office_key"),
+  officeKeyCreate: (passphrase: string, confirm: string) => call<KeyInfo>("office_key_create", { passphrase, confirm }),
+  officePublicKeySave: (path: string) => call<null>("office_public_key_save", { path }),
+  auditCheckpoint: (passphrase: string, saveTo: string | null) => call<Checkpoint>("audit_checkpoint", { passphrase, saveTo }),
+  verifyDatabaseFull: (checkpointFiles: string[]) => call<VerifyReport>("verify_database_full", { checkpointFiles }),
   packagePeek: (path: string) => call<FileHeader>("package_peek", { path }),
   returnImport: (path: string, passphrase: string) => call<ReturnImport>("return_import", { path, passphrase }),
   scoreConflicts: (code: string) => call<ScoreConflictRow[]>("score_conflicts", { call: code }),

@@ -19,7 +19,11 @@ expertise: Array<string>,
 /**
  * How many bids above `ceil(total / experts)` an expert may receive (default 1).
  */
-max_extra_load: number, };
+max_extra_load: number, 
+/**
+ * Days after the deadline during which submissions are still accepted (0: none).
+ */
+grace_days: number, };
 
 export type Criterion = { code: string, name: string, description: string, weight: number, threshold: number, position: number, };
 
@@ -122,7 +126,12 @@ bid_id: number | null, organisation_id: number | null, kind: ConflictKind, sourc
 
 export type AssignmentRole = "expert" | "rapporteur";
 
-export type Assignment = { bid_id: number, evaluator_id: number, role: AssignmentRole, assigned_at: string, };
+export type Assignment = { bid_id: number, evaluator_id: number, role: AssignmentRole, assigned_at: string, 
+/**
+ * Why the assignment is suspended (a conflict of interest found after it was made);
+ * `None` while it stands.
+ */
+suspended: string | null, };
 
 export type ScoreStatus = "draft" | "submitted";
 
@@ -154,7 +163,7 @@ rule: string,
  */
 found: string | null, };
 
-export type ErrorCode = "Validation" | "NotFound" | "Conflict" | "Cancelled" | "NewerDatabase" | "NotADatabase" | "Io" | "Internal";
+export type ErrorCode = "Validation" | "NotFound" | "Conflict" | "Cancelled" | "NewerDatabase" | "NotADatabase" | "Damaged" | "Busy" | "Io" | "Internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, problems: Array<Problem>, };
 
@@ -188,7 +197,11 @@ export type BidRow = { id: number, call_code: string, call_kind: CallKind, acron
 /**
  * PUE weighted by each site's IT power.
  */
-pue: number, renewable_share: number, requested_eu: Eur, requested_member_state: Eur, capex_total: Eur, eligible: boolean, failed_rules: Array<string>, };
+pue: number, renewable_share: number, requested_eu: Eur, requested_member_state: Eur, capex_total: Eur, eligible: boolean, failed_rules: Array<string>, 
+/**
+ * When a submission of this version came after the call closed (it is a late draft).
+ */
+received_late: string | null, };
 
 export type CountryPresence = { code: string, name_en: string, name_fr: string, members: Array<string>, roles: Array<MemberRole>, sites: Array<string>, };
 
@@ -198,9 +211,35 @@ export type BidDetail = { bid: Bid, call_title: string, call_kind: CallKind, eli
 
 export type VerifyReport = { ok: boolean, schema_version: number, 
 /**
+ * The file could not be read as a database at all (truncated, a corrupt page).
+ */
+damaged: string | null, 
+/**
  * What `PRAGMA integrity_check` reported, when not "ok".
  */
-integrity: Array<string>, audit_entries: number, chain_break: ChainBreak | null, };
+integrity: Array<string>, audit_entries: number, 
+/**
+ * The last entry of the log.
+ */
+head: LogHead | null, chain_break: ChainBreak | null, 
+/**
+ * The log's append-only triggers that are missing or changed.
+ */
+protections: Array<string>, 
+/**
+ * Rows of the scores, submissions, consensus, panel decisions, assignments and
+ * checkpoints that do not agree with the log replayed (at most 50 listed).
+ */
+replay: Array<string>, replay_differences: number, checkpoints: Array<CheckpointCheck>, 
+/**
+ * Entries after the last checkpoint that holds (not yet covered by a signature).
+ */
+unsigned_entries: number, 
+/**
+ * Whose key the checkpoints were checked against: the fingerprint of the office's
+ * key given, or `None` when none was given (each was checked with its own key).
+ */
+office_key: string | null, };
 
 export type ExcludedRow = { line: number, accelerator: string, benchmark: string, reason: string, };
 
@@ -547,7 +586,11 @@ export type AssignmentRow = { bid_id: number, acronym: string, title: string, ev
 /**
  * Criteria scored so far out of the call's criteria.
  */
-scored: number, criteria: number, submitted: boolean, };
+scored: number, criteria: number, submitted: boolean, 
+/**
+ * Why the assignment is suspended (a conflict found after it was made).
+ */
+suspended: string | null, };
 
 export type NamedScore = { evaluator: string, bid_id: number, evaluator_id: number, criterion: string, score: number, comment: string, status: ScoreStatus, updated_at: string, };
 
@@ -692,9 +735,19 @@ unstable: Array<string>, };
 
 export type CallRanking = { call: string, title: string, ranking: Ranking, calibration: Calibration | null, };
 
-export type Exported = { package_id: string, evaluator: string, bids: Array<string>, file: string, };
+export type Exported = { package_id: string, evaluator: string, bids: Array<string>, file: string, 
+/**
+ * Signed with the office's key.
+ */
+signed: boolean, };
 
-export type Opened = { package_id: string, call: string, evaluator_id: number, evaluator: string, bids: Array<string>, };
+export type Opened = { package_id: string, call: string, evaluator_id: number, evaluator: string, bids: Array<string>, 
+/**
+ * The fingerprint of the office key that signed the package (checked), or `None`
+ * when the package is not signed: the expert compares it with the one the office
+ * gave them.
+ */
+office_fingerprint: string | null, };
 
 export type Returned = { package_id: string, scores: number, submitted: Array<string>, file: string, };
 
@@ -702,7 +755,11 @@ export type ScoreConflict = { id: number, package_id: string, bid_id: number, ev
 
 export type PanelDecision = { bid_id: number, position: number, reason: string, };
 
-export type ReturnImport = { package_id: string, evaluator: string, applied: number, unchanged: number, 
+export type ReturnImport = { package_id: string, evaluator: string, 
+/**
+ * The return's number: the expert's Gigafund counts the returns of a package.
+ */
+sequence: number, applied: number, unchanged: number, 
 /**
  * Scores edited at the office and in the return since the export: kept apart.
  */
@@ -712,11 +769,32 @@ conflicts: Array<ScoreConflict>, submitted: Array<string>,
  */
 held: Array<string>, };
 
-export type RosterImport = { file: string, added: Array<string>, updated: Array<string>, unchanged: number, conflicts_declared: number, };
+export type RosterImport = { file: string, added: Array<string>, updated: Array<string>, unchanged: number, conflicts_declared: number, 
+/**
+ * Assignments suspended by conflicts the new roster declares or makes detectable.
+ */
+suspended: Array<Suspension>, };
 
 export type ConflictList = { call: string, conflicts: Array<ConflictFinding>, };
 
-export type ReportCheck = { file: string, report: string, source: string, lang: string, date: string, recorded_sha256: string, current_sha256: string | null, matches: boolean, message: string, };
+export type ReportCheck = { file: string, report: string, source: string, lang: string, date: string, recorded_sha256: string, current_sha256: string | null, 
+/**
+ * Everything holds: the data, the document and the log.
+ */
+matches: boolean, 
+/**
+ * The data the report was made from is still what the database holds.
+ */
+data_matches: boolean, 
+/**
+ * The document is byte for byte the one Gigafund makes from that data (`None` when
+ * the data changed: the document as issued can no longer be made again).
+ */
+document_matches: boolean | null, 
+/**
+ * The audit log's head the report printed, and whether the log still holds it.
+ */
+log_head: LogHead | null, log_problem: string | null, message: string, };
 
 export type BatchFile = { acronym: string, file: string, bytes: number, millis: number, };
 
@@ -786,7 +864,11 @@ export type CallTemplate = {
 /**
  * The template's file name, e.g. `ai-factory-antenna.toml`.
  */
-file: string, call: Call, };
+file: string, call: Call, 
+/**
+ * The dates a new call from it is offered (see [`suggested_dates`]).
+ */
+suggested_opens: string, suggested_deadline: string, };
 
 export type NewCall = { 
 /**
@@ -853,7 +935,15 @@ organisation_id: number | null, parent_group: string | null,
  */
 public_key: string | null, };
 
-export type PackageSummary = { package_id: string, evaluator_id: number, evaluator: string, email: string, created_at: string, created_by: string, bids: Array<string>, returned_at: string | null, };
+export type PackageSummary = { package_id: string, evaluator_id: number, evaluator: string, email: string, created_at: string, created_by: string, bids: Array<string>, returned_at: string | null, 
+/**
+ * How many returns of it were accepted (the last one's number).
+ */
+returns: number, 
+/**
+ * Signed with the office's key.
+ */
+signed: boolean, };
 
 export type ScoreConflictRow = { acronym: string, evaluator: string, criterion_name: string, id: number, package_id: string, bid_id: number, evaluator_id: number, criterion: string, office_score: number | null, office_comment: string | null, return_score: number, return_comment: string, detected_at: string, resolution: string | null, };
 
@@ -861,7 +951,11 @@ export type FileHeader = { file: string,
 /**
  * `package` (from the office) or `return` (from an expert).
  */
-kind: string, package_id: string, call: string, evaluator: string, };
+kind: string, package_id: string, call: string, evaluator: string, 
+/**
+ * The fingerprint of the office key the package says signed it (checked on opening).
+ */
+office_fingerprint: string | null, };
 
 export type PublicKeyFile = { kind: string, email: string | null, public_key: string, };
 
@@ -901,7 +995,11 @@ matched: Array<string>,
 /**
  * Why the pair must not be assigned, when it must not.
  */
-conflict: string | null, };
+conflict: string | null, 
+/**
+ * The assignment is suspended (a conflict found after it was made).
+ */
+suspended: boolean, };
 
 export type AssignmentMatrix = { call: string, experts_per_bid: number, max_load: number, criteria: number, bids: Array<MatrixBid>, experts: Array<MatrixExpert>, cells: Array<MatrixCell>, 
 /**
@@ -944,11 +1042,39 @@ export type AuditPage = {
  */
 total: number, offset: number, rows: Array<AuditRow>, };
 
+export type KeyRole = "evaluator" | "office";
+
+export type Declared = { conflict: Conflict, suspended: Array<Suspension>, };
+
 export type KeyInfo = { path: string, public_key: string, fingerprint: string, created_at: string | null, 
 /**
  * A key file of an older Gigafund, its secret in clear: make a new one.
  */
-unsealed: boolean, };
+unsealed: boolean, role: KeyRole, };
+
+export type LogHead = { seq: number, hash: string, };
+
+export type Checkpoint = { seq: number, hash: string, at: string, 
+/**
+ * The office's public key (hex).
+ */
+public_key: string, 
+/**
+ * ed25519 signature of [`Checkpoint::message`] (hex).
+ */
+signature: string, };
+
+export type CheckpointCheck = { 
+/**
+ * `database`, or the file it was read from.
+ */
+source: string, seq: number, at: string, fingerprint: string, 
+/**
+ * `None` when it holds; otherwise what is wrong.
+ */
+problem: string | null, };
+
+export type Suspension = { call: string, bid_id: number, acronym: string, evaluator_id: number, evaluator: string, reason: string, };
 
 export type ReturnSummary = { package_id: string, call: string, evaluator: string, 
 /**
@@ -980,7 +1106,13 @@ returned: number | null,
  */
 changed: boolean, };
 
-export type OpenedDatabase = { database: string, package_id: string, call: string, evaluator_id: number, evaluator: string, bids: Array<string>, };
+export type OpenedDatabase = { database: string, package_id: string, call: string, evaluator_id: number, evaluator: string, bids: Array<string>, 
+/**
+ * The fingerprint of the office key that signed the package (checked), or `None`
+ * when the package is not signed: the expert compares it with the one the office
+ * gave them.
+ */
+office_fingerprint: string | null, };
 
 export type PackageInspection = { file: string, manifest: Manifest, check: CheckReport, 
 /**
