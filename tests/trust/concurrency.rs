@@ -202,7 +202,11 @@ fn two_writers_and_a_submitter_racing_for_30_seconds_never_score_after_a_submiss
                 );
             }
             "score" => {
-                let pair = e.entity_id.rsplit_once(':').map(|x| x.0).unwrap_or_default();
+                let pair = e
+                    .entity_id
+                    .rsplit_once(':')
+                    .map(|x| x.0)
+                    .unwrap_or_default();
                 if let Some(s) = submitted.get(pair)
                     && e.action != "score.submit"
                     && e.after.as_deref().is_some_and(|a| a.contains("\"draft\""))
