@@ -11,6 +11,7 @@ use std::path::Path;
 
 static CALLS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates/calls");
 static BIDS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/sample-data/bids");
+static PROGRAMMES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates/programmes");
 const EVALUATORS: &str = include_str!("../sample-data/evaluators.toml");
 const EVALUATION: &str = include_str!("../sample-data/evaluation.toml");
 const HARDWARE: &str = include_str!("../sample-data/benchmarks/hardware.csv");
@@ -29,6 +30,9 @@ pub struct DemoFiles {
     pub hardware: (String, String),
     /// MLPerf Training and Inference results.
     pub benchmarks: Vec<(String, String)>,
+    /// Programme templates: each becomes a programme, its recorded awards stored, and
+    /// the main list of each of its ranked demo calls awarded.
+    pub programmes: Vec<(String, String)>,
 }
 
 impl DemoFiles {
@@ -51,6 +55,7 @@ impl DemoFiles {
         DemoFiles {
             calls: toml_files(&CALLS),
             bids: toml_files(&BIDS),
+            programmes: toml_files(&PROGRAMMES),
             evaluators: ("evaluators.toml".into(), EVALUATORS.into()),
             evaluation: Some(("evaluation.toml".into(), EVALUATION.into())),
             hardware: ("hardware.csv".into(), HARDWARE.into()),
@@ -80,6 +85,10 @@ impl DemoFiles {
         Ok(DemoFiles {
             calls: toml_files(&root.join("templates/calls"))?,
             bids: toml_files(&sample.join("bids"))?,
+            programmes: match root.join("templates/programmes") {
+                p if p.exists() => toml_files(&p)?,
+                _ => Vec::new(),
+            },
             evaluators: (
                 "evaluators.toml".into(),
                 ingest::read_text(&sample.join("evaluators.toml"))?,
@@ -117,6 +126,7 @@ struct Parsed {
     calls: Vec<Call>,
     bids: Vec<Bid>,
     evaluators: Vec<(Evaluator, Vec<DeclaredConflict>)>,
+    programmes: Vec<crate::programme::template::ProgrammeFile>,
 }
 
 fn parse(files: &DemoFiles) -> Result<Parsed> {
@@ -166,6 +176,10 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
     }
     let mut evaluators = Vec::new();
     keep(ingest::roster::parse(&files.evaluators.0, &files.evaluators.1).map(|e| evaluators = e))?;
+    let mut programmes = Vec::new();
+    for (name, text) in &files.programmes {
+        keep(crate::programme::template::parse(name, text).map(|p| programmes.push(p)))?;
+    }
     if let Some((name, text)) = &files.evaluation {
         keep(crate::demo_evaluation::check(name, text))?;
     }
@@ -211,6 +225,7 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
             calls,
             bids,
             evaluators,
+            programmes,
         })
     } else {
         Err(Error::Invalid(problems))
@@ -272,6 +287,18 @@ pub fn load(store: &mut Store, actor: &Actor, files: &DemoFiles) -> Result<()> {
         }
         if let Some((name, text)) = &files.evaluation {
             crate::demo_evaluation::run(tx, actor, name, text)?;
+        }
+        // The programmes after selection: their recorded awards, then the main list of
+        // each ranked call they fund (when the evaluation ranked it).
+        for p in &parsed.programmes {
+            crate::app::programme::import_in(tx, p)?;
+            if files.evaluation.is_some() {
+                for call in &p.template.calls {
+                    if parsed.calls.iter().any(|c| &c.code == call) {
+                        crate::app::programme::award_main_list(tx, call)?;
+                    }
+                }
+            }
         }
         Ok(())
     })

@@ -17,6 +17,7 @@ pub mod finance;
 pub mod ingest;
 pub mod keys;
 pub mod model;
+pub mod programme;
 pub mod report;
 pub mod store;
 

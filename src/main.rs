@@ -95,6 +95,19 @@ enum Command {
     /// The programme office's signing key and signed checkpoints of the audit log.
     #[command(subcommand)]
     Office(cli::office::OfficeCommand),
+    /// Programmes after selection: templates (envelope, caps, payment rules, milestone
+    /// chains, tranches), Member-State commitments and the portfolio's figures.
+    #[command(subcommand)]
+    Programme(cli::programme::ProgrammeCommand),
+    /// Awards made from ranked calls: agreements, amendments, withdrawal.
+    #[command(subcommand)]
+    Award(cli::programme::AwardCommand),
+    /// An award's milestones: forecasts, actual dates with evidence, verification.
+    #[command(subcommand)]
+    Milestone(cli::programme::MilestoneCommand),
+    /// An award's tranches of the EU contribution, each behind its gate.
+    #[command(subcommand)]
+    Tranche(cli::programme::TrancheCommand),
     /// The audit log, newest first, filtered by call, bid, evaluator, kind of change and date.
     Audit(cli::audit::AuditArgs),
 }
@@ -616,6 +629,10 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Audit(args) => cli::audit::run(&cli, args),
         Command::Office(cmd) => cli::office::run(&cli, cmd),
+        Command::Programme(cmd) => cli::programme::programme(&cli, cmd),
+        Command::Award(cmd) => cli::programme::award(&cli, cmd),
+        Command::Milestone(cmd) => cli::programme::milestone(&cli, cmd),
+        Command::Tranche(cmd) => cli::programme::tranche(&cli, cmd),
         Command::Verify {
             office_key,
             checkpoint,

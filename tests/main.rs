@@ -9,6 +9,7 @@ mod finance;
 mod fuzz_corpus;
 mod ingest;
 mod office;
+mod programme;
 mod report;
 mod store;
 mod trust;

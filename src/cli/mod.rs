@@ -7,4 +7,5 @@ pub mod call;
 pub mod eval;
 pub mod model;
 pub mod office;
+pub mod programme;
 pub mod report;

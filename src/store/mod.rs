@@ -10,6 +10,7 @@ pub mod benchmarks;
 pub mod bids;
 pub mod calls;
 pub mod evaluation;
+pub mod programme;
 pub mod scenarios;
 
 use crate::error::{Error, Result};
@@ -31,6 +32,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_workbooks.sql"),
     include_str!("migrations/0007_office.sql"),
     include_str!("migrations/0008_trust.sql"),
+    include_str!("migrations/0009_programme_layer.sql"),
 ];
 
 /// The schema version this build writes.
@@ -136,7 +138,7 @@ impl Store {
                 path: self.path.clone().unwrap_or_default(),
                 from: i as i64,
                 to: i as i64 + 1,
-                reason: e.to_string(),
+                reason: migration_reason(&e),
             })?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -297,6 +299,20 @@ fn free_backup_name(path: &Path, version: i64) -> PathBuf {
     }
 }
 
+/// What SQLite said when a migration failed, without the SQL it was given.
+fn migration_reason(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
 /// A write that could not take the lock (another Gigafund is writing) says so plainly.
 fn busy(path: Option<&Path>, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
@@ -343,7 +359,7 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
 }
 
 /// Stores an enum by its serde name (`"ai_factory"`), so SQL and JSON agree.
-pub(crate) fn enum_text<T: serde::Serialize>(value: &T) -> Result<String> {
+pub fn enum_text<T: serde::Serialize>(value: &T) -> Result<String> {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => Ok(s),
         other => Err(Error::Internal(format!(

@@ -1044,6 +1044,238 @@ total: number, offset: number, rows: Array<AuditRow>, };
 
 export type KeyRole = "evaluator" | "office";
 
+export type Source = "digital_europe" | "horizon_europe" | "cef" | "member_state" | "region" | "private" | "eib_loan" | "investeu_guarantee";
+
+export type AwardFigures = { 
+/**
+ * The maximum EU contribution.
+ */
+eu: Eur, eu_acquisition: Eur, eu_operation: Eur, member_state: Eur, regional: Eur, 
+/**
+ * Equity and other private money.
+ */
+private: Eur, 
+/**
+ * Senior debt raised by the consortium.
+ */
+loan: Eur, 
+/**
+ * The part of the debt a guarantee covers (not money paid in).
+ */
+guarantee: Eur, 
+/**
+ * Acquisition (capital) cost and operating costs over the agreement.
+ */
+acquisition: Eur, operation: Eur, };
+
+export type AwardStatus = "active" | "withdrawn" | "terminated" | "closed";
+
+export type Award = { id: number, programme: string, call_code: string, call_kind: CallKind, 
+/**
+ * The bid it was made from; `None` for an award recorded from public facts.
+ */
+bid_id: number | null, acronym: string, title: string, host: string, country: string, selected_on: string, status: AwardStatus, 
+/**
+ * Offered from the reserve list after a main-list award was withdrawn.
+ */
+from_reserve: boolean, rank: number | null, figures: AwardFigures, 
+/**
+ * Which figures are illustrative (not published), by field name.
+ */
+illustrative: Array<string>, created_at: string, };
+
+export type AgreementKind = "hosting" | "grant" | "joint_procurement" | "procurement_contract" | "loan";
+
+export type Agreement = { kind: AgreementKind, version: number, signed_on: string, reference: string, };
+
+export type AmendmentKind = "budget_revision" | "extension" | "coordinator_change" | "site_change" | "tranche_shares" | "termination";
+
+export type Amendment = { id: number, kind: AmendmentKind, dated: string, old_value: unknown, new_value: unknown, asked_by: string, approved_by: string, reason: string, recorded_at: string, };
+
+export type MilestoneState = "planned" | "at_risk" | "achieved" | "verified";
+
+export type AwardMilestone = { code: string, position: number, baseline: string, forecast: string, actual: string | null, 
+/**
+ * The evidence's file name and its SHA-256.
+ */
+evidence: string | null, evidence_sha256: string | null, verified_by: string | null, verified_on: string | null, };
+
+export type TrancheKind = "pre_financing" | "interim" | "final";
+
+export type TrancheState = "planned" | "requested" | "under_review" | "approved" | "paid" | "suspended" | "recovery_issued";
+
+export type Tranche = { code: string, position: number, kind: TrancheKind, 
+/**
+ * Basis points of the maximum EU contribution (10,000 = 100 %).
+ */
+share_bp: number, 
+/**
+ * The milestone whose verification opens the tranche; `None`: the grant agreement
+ * signed.
+ */
+gate: string | null, due_days: number, state: TrancheState, 
+/**
+ * What the tranche pays (its share, less the retention on the pre-financing, plus the
+ * retention released with the final payment).
+ */
+amount: Eur, paid: Eur, requested_on: string | null, approved_on: string | null, paid_on: string | null, note: string, };
+
+export type Caps = { 
+/**
+ * The EU contribution's largest share of the acquisition cost (Art. 12a: 50 %).
+ */
+eu_share_acquisition: number, 
+/**
+ * The EU contribution's largest share of the operating costs (Art. 12a: 50 %).
+ */
+eu_share_operation: number, };
+
+export type PaymentRules = { 
+/**
+ * Cumulative payments before the final payment stay at or below this share of the
+ * maximum EU contribution.
+ */
+max_before_final: number, 
+/**
+ * Share of the maximum EU contribution retained (mutual insurance mechanism) from the
+ * pre-financing and released with the final payment.
+ */
+retention: number, pre_financing_due_days: number, interim_due_days: number, final_due_days: number, };
+
+export type EnvelopeLine = { source: Source, year: number, amount: Eur, };
+
+export type EuSource = { source: Source, share: number, };
+
+export type MilestoneTemplate = { code: string, name: string, name_fr: string, name_de: string, 
+/**
+ * The call kinds whose awards have this milestone.
+ */
+kinds: Array<CallKind>, 
+/**
+ * Baseline: months after selection.
+ */
+months: number, 
+/**
+ * Milestones that must be achieved before this one (and no later than it).
+ */
+after: Array<string>, 
+/**
+ * The upgrade: one per system, between `window_years` after selection.
+ */
+upgrade: boolean, };
+
+export type TrancheTemplate = { code: string, kind: TrancheKind, share: number, 
+/**
+ * The milestone code whose verification opens the tranche; `None`: the grant
+ * agreement's signature.
+ */
+gate: string | null, kinds: Array<CallKind>, };
+
+export type Template = { code: string, name: string, 
+/**
+ * The calls whose main lists become this programme's awards.
+ */
+calls: Array<string>, 
+/**
+ * Total investment ÷ EU contribution the programme aims at.
+ */
+leverage_target: number, caps: Caps, payments: PaymentRules, 
+/**
+ * A milestone whose forecast is later than its baseline by more than this is at risk.
+ */
+at_risk_days: number, 
+/**
+ * The upgrade is applied for between these years after selection (Art. 15: 1–3).
+ */
+upgrade_window_years: [number, number], eu_sources: Array<EuSource>, envelope: Array<EnvelopeLine>, milestones: Array<MilestoneTemplate>, tranches: Array<TrancheTemplate>, };
+
+export type EnvelopeRow = { source: Source, year: number, announced: Eur, committed: Eur, contracted: Eur, paid: Eur, };
+
+export type AwardLeverage = { award_id: number, acronym: string, eu: Eur, total: Eur, public: Eur, private: Eur, leverage: number | null, private_to_public: number | null, };
+
+export type Leverage = { target: number, portfolio: number | null, private_to_public: number | null, eu: Eur, total: Eur, awards: Array<AwardLeverage>, };
+
+export type ForecastRow = { year: number, source: Source, 
+/**
+ * Tranches expected (or paid) in the year.
+ */
+planned: Eur, paid: Eur, 
+/**
+ * Planned in the year and not paid yet.
+ */
+remaining: Eur, 
+/**
+ * Due in an earlier year and still unpaid: carried into the current year.
+ */
+carried_forward: Eur, };
+
+export type CountryRow = { country: string, awards: number, active: number, withdrawn: number, eu: Eur, total: Eur, };
+
+export type Portfolio = { programme: string, name: string, today: string, envelope: Array<EnvelopeRow>, 
+/**
+ * Sums of the statement over years, by source.
+ */
+by_source: Array<EnvelopeRow>, leverage: Leverage, forecast: Array<ForecastRow>, by_state: Array<CountryRow>, awards: number, milestones_at_risk: number, tranches_late: number, };
+
+export type Commitment = { id: number, call_code: string | null, country: string, amount: Eur, dated: string, conditions: string, };
+
+export type ProgrammeRow = { code: string, name: string, calls: Array<string>, awards: number, eu_committed: Eur, leverage_target: number, };
+
+export type Imported = { code: string, name: string, recorded_awards: number, };
+
+export type ProgrammeDetail = { template: Template, commitments: Array<Commitment>, awards: Array<AwardRow>, 
+/**
+ * Calls whose host-state commitments are missing (gigafactory calls: before the call
+ * opens, Art. 12b(4)).
+ */
+flags: Array<string>, };
+
+export type AwardRow = { id: number, programme: string, call_code: string, acronym: string, title: string, host: string, country: string, status: AwardStatus, selected_on: string, eu: Eur, total: Eur, paid: Eur, milestones: number, achieved: number, at_risk: number, 
+/**
+ * The next milestone not achieved: its code and forecast date.
+ */
+next_milestone: string | null, next_forecast: string | null, late_tranches: number, recorded: boolean, };
+
+export type MilestoneView = { name: string, state: MilestoneState, slip_days: number, after: Array<string>, upgrade: boolean, code: string, position: number, baseline: string, forecast: string, actual: string | null, 
+/**
+ * The evidence's file name and its SHA-256.
+ */
+evidence: string | null, evidence_sha256: string | null, verified_by: string | null, verified_on: string | null, };
+
+export type TrancheView = { gate_name: string, 
+/**
+ * The gate is verified (the tranche may be released).
+ */
+gate_open: boolean, due_on: string, late: boolean, code: string, position: number, kind: TrancheKind, 
+/**
+ * Basis points of the maximum EU contribution (10,000 = 100 %).
+ */
+share_bp: number, 
+/**
+ * The milestone whose verification opens the tranche; `None`: the grant agreement
+ * signed.
+ */
+gate: string | null, due_days: number, state: TrancheState, 
+/**
+ * What the tranche pays (its share, less the retention on the pre-financing, plus the
+ * retention released with the final payment).
+ */
+amount: Eur, paid: Eur, requested_on: string | null, approved_on: string | null, paid_on: string | null, note: string, };
+
+export type AwardDetail = { award: Award, programme_name: string, agreements: Array<Agreement>, amendments: Array<Amendment>, milestones: Array<MilestoneView>, tranches: Array<TrancheView>, leverage: number | null, private_to_public: number | null, paid: Eur, 
+/**
+ * Paid before the final payment, against the ceiling.
+ */
+paid_before_final: Eur, ceiling_before_final: Eur, caps: Caps, flags: Array<string>, };
+
+export type AwardChange = { "kind": "budget_revision", eu: Eur | null, member_state: Eur | null, regional: Eur | null, private: Eur | null, loan: Eur | null, acquisition: Eur | null, operation: Eur | null, } | { "kind": "extension", days: number, } | { "kind": "coordinator_change", host: string, } | { "kind": "site_change", country: string, } | { "kind": "tranche_shares", shares: Array<[string, number]>, } | { "kind": "termination" };
+
+export type AmendRequest = { change: AwardChange, dated: string, asked_by: string, approved_by: string, reason: string, };
+
+export type MilestoneChange = { "kind": "forecast", date: string, } | { "kind": "actual", date: string, evidence: string, };
+
+export type TrancheAction = "request" | "review" | "approve" | "pay" | "suspend" | "resume" | "recover";
+
 export type Declared = { conflict: Conflict, suspended: Array<Suspension>, };
 
 export type KeyInfo = { path: string, public_key: string, fingerprint: string, created_at: string | null, 

@@ -1,0 +1,781 @@
+//! The programme after selection: each rule alone (refused with the rule named, nothing
+//! stored), the demo portfolio against figures computed by hand, and the CLI contract.
+
+use crate::{TestResult, repo_root};
+use gigafund::Error;
+use gigafund::app::programme::{
+    self as prog, AmendRequest, Change, MilestoneChange, TrancheAction,
+};
+use gigafund::model::{Actor, Eur};
+use gigafund::programme::{AgreementKind, AwardStatus, TrancheState};
+use gigafund::store::{self, Store};
+use std::path::Path;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn on(day: &str) -> Res<Actor> {
+    Ok(Actor::new(
+        "office",
+        chrono::DateTime::parse_from_rfc3339(&format!("{day}T10:00:00Z"))?
+            .with_timezone(&chrono::Utc),
+    ))
+}
+
+fn date(d: &str) -> Res<chrono::NaiveDate> {
+    Ok(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")?)
+}
+
+const GF: &str = "INVESTAI-AIGF-2026";
+
+/// The demo (its evaluation ranked), drawn up on 1 December 2026.
+fn demo(dir: &Path) -> Res<Store> {
+    let mut store = Store::open(&dir.join("programme.sqlite3"))?;
+    gigafund::demo::load(
+        &mut store,
+        &on("2026-12-01")?,
+        &gigafund::demo::DemoFiles::embedded(),
+    )?;
+    Ok(store)
+}
+
+fn audit_len(store: &Store) -> Res<usize> {
+    Ok(store::audit::entries(store.conn())?.len())
+}
+
+/// The refusal's problems; fails the test when the call succeeded or failed otherwise.
+fn refused<T: std::fmt::Debug>(r: gigafund::Result<T>) -> Res<Vec<gigafund::error::Problem>> {
+    match r {
+        Err(Error::Invalid(p)) => Ok(p),
+        other => Err(format!("expected a refusal, got {other:?}").into()),
+    }
+}
+
+fn award_of(store: &Store, acronym: &str) -> Res<i64> {
+    Ok(prog::awards(store, None, date("2026-12-01")?)?
+        .into_iter()
+        .find(|a| a.acronym == acronym)
+        .ok_or(format!("no award {acronym}"))?
+        .id)
+}
+
+fn evidence(dir: &Path, name: &str) -> Res<String> {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("signed document {name}"))?;
+    Ok(p.display().to_string())
+}
+
+#[test]
+fn a_tranche_is_never_released_before_its_gate_is_verified() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = demo(dir.path())?;
+    let who = on("2026-12-01")?;
+    let rhein = award_of(&store, "RHEIN-AI")?;
+    let before = audit_len(&store)?;
+    // The pre-financing waits for the grant agreement.
+    let p = refused(prog::tranche_action(
+        &mut store,
+        &who,
+        rhein,
+        "G-PRE",
+        TrancheAction::Request,
+        "",
+    ))?;
+    assert!(p[0].rule.contains("grant agreement"), "{p:?}");
+    // The first interim tranche waits for the procurement contract milestone, named.
+    let p = refused(prog::tranche_action(
+        &mut store,
+        &who,
+        rhein,
+        "G-INT1",
+        TrancheAction::Request,
+        "",
+    ))?;
+    assert!(
+        p[0].rule
+            .contains("CONTRACT \"Procurement contract signed\""),
+        "{p:?}"
+    );
+    assert_eq!(p[0].location.field.as_deref(), Some("tranche G-INT1"));
+    assert_eq!(audit_len(&store)?, before, "nothing stored");
+
+    // Signed: the pre-financing goes through its states, in order only.
+    prog::record_agreement(
+        &mut store,
+        &who,
+        rhein,
+        AgreementKind::Grant,
+        date("2026-11-20")?,
+        "GA 101234",
+    )?;
+    assert!(
+        refused(prog::tranche_action(
+            &mut store,
+            &who,
+            rhein,
+            "G-PRE",
+            TrancheAction::Pay,
+            ""
+        ))
+        .is_ok(),
+        "pay before approval"
+    );
+    for step in [
+        TrancheAction::Request,
+        TrancheAction::Review,
+        TrancheAction::Approve,
+        TrancheAction::Pay,
+    ] {
+        prog::tranche_action(&mut store, &who, rhein, "G-PRE", step, "")?;
+    }
+    let d = prog::show_award(&store, rhein, "en", date("2026-12-01")?)?;
+    let pre = d
+        .tranches
+        .iter()
+        .find(|t| t.tranche.code == "G-PRE")
+        .ok_or("G-PRE")?;
+    assert_eq!(pre.tranche.state, TrancheState::Paid);
+    // 20 % of €1.6 bn, less the 5 % retention (€80 m) released with the final payment.
+    assert_eq!(pre.tranche.paid, Eur::from_euros(240_000_000).ok_or("eur")?);
+    let fin = d
+        .tranches
+        .iter()
+        .find(|t| t.tranche.code == "G-FINAL")
+        .ok_or("final")?;
+    assert_eq!(
+        fin.tranche.amount,
+        Eur::from_euros(320_000_000).ok_or("eur")?
+    );
+    let sum: i64 = d.tranches.iter().map(|t| t.tranche.amount.0).sum();
+    assert_eq!(
+        sum, d.award.figures.eu.0,
+        "the tranches pay the maximum exactly"
+    );
+    Ok(())
+}
+
+#[test]
+fn milestones_keep_their_order_evidence_and_upgrade_window() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = demo(dir.path())?;
+    let who = on("2026-12-01")?;
+    let adria = award_of(&store, "ADRIA-AIF")?;
+    let before = audit_len(&store)?;
+    let ev = evidence(dir.path(), "contract.pdf")?;
+    // No procurement contract before the hosting agreement.
+    let p = refused(prog::update_milestone(
+        &mut store,
+        &who,
+        adria,
+        "CONTRACT",
+        &MilestoneChange::Actual {
+            date: date("2026-11-01")?,
+            evidence: ev.clone(),
+        },
+    ))?;
+    assert!(p[0].rule.contains("HOSTING comes first"), "{p:?}");
+    // Not in the future either.
+    let p = refused(prog::update_milestone(
+        &mut store,
+        &who,
+        adria,
+        "HOSTING",
+        &MilestoneChange::Actual {
+            date: date("2027-01-01")?,
+            evidence: ev.clone(),
+        },
+    ))?;
+    assert!(p[0].rule.contains("future"), "{p:?}");
+    assert_eq!(audit_len(&store)?, before);
+    let host = evidence(dir.path(), "hosting.pdf")?;
+    let m = prog::update_milestone(
+        &mut store,
+        &who,
+        adria,
+        "HOSTING",
+        &MilestoneChange::Actual {
+            date: date("2026-11-10")?,
+            evidence: host.clone(),
+        },
+    )?;
+    use sha2::Digest;
+    assert_eq!(
+        m.milestone.evidence_sha256.as_deref(),
+        Some(hex::encode(sha2::Sha256::digest(std::fs::read(&host)?)).as_str())
+    );
+    // The contract dated before the hosting agreement: refused with both dates.
+    let p = refused(prog::update_milestone(
+        &mut store,
+        &who,
+        adria,
+        "CONTRACT",
+        &MilestoneChange::Actual {
+            date: date("2026-11-01")?,
+            evidence: ev.clone(),
+        },
+    ))?;
+    assert!(
+        p[0].found
+            .as_deref()
+            .is_some_and(|f| f.contains("2026-11-10")),
+        "{p:?}"
+    );
+    // A procurement contract agreement before the hosting agreement: refused (Art. 10).
+    let p = refused(prog::record_agreement(
+        &mut store,
+        &who,
+        adria,
+        AgreementKind::ProcurementContract,
+        date("2026-11-05")?,
+        "PC-1",
+    ))?;
+    assert!(
+        p[0].rule
+            .contains("hosting agreement is signed before procurement"),
+        "{p:?}"
+    );
+    // Verified only once achieved with evidence; a verified milestone is not changed.
+    assert!(refused(prog::verify_milestone(&mut store, &who, adria, "TENDER")).is_ok());
+    prog::verify_milestone(&mut store, &who, adria, "HOSTING")?;
+    assert!(
+        refused(prog::update_milestone(
+            &mut store,
+            &who,
+            adria,
+            "HOSTING",
+            &MilestoneChange::Forecast {
+                date: date("2027-01-01")?
+            },
+        ))
+        .is_ok()
+    );
+    // A forecast well past its baseline puts the milestone at risk (60 days' tolerance).
+    let d = prog::show_award(&store, adria, "en", date("2026-12-01")?)?;
+    let tender = d
+        .milestones
+        .iter()
+        .find(|m| m.milestone.code == "TENDER")
+        .ok_or("tender")?;
+    let late = tender.milestone.baseline + chrono::Duration::days(61);
+    let m = prog::update_milestone(
+        &mut store,
+        &who,
+        adria,
+        "TENDER",
+        &MilestoneChange::Forecast { date: late },
+    )?;
+    assert_eq!(m.state, gigafund::programme::MilestoneState::AtRisk);
+
+    // The upgrade, one per system, between 1 and 3 years after selection: JUPITER was
+    // selected in June 2022, so an application in late 2026 is outside the window.
+    let jupiter = award_of(&store, "JUPITER")?;
+    let up = evidence(dir.path(), "upgrade.pdf")?;
+    let p = refused(prog::update_milestone(
+        &mut store,
+        &who,
+        jupiter,
+        "UPGRADE",
+        &MilestoneChange::Actual {
+            date: date("2026-11-15")?,
+            evidence: up,
+        },
+    ))?;
+    assert!(
+        p[0].rule.contains("between 1 and 3 years after selection"),
+        "{p:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn caps_shares_the_ninety_percent_rule_and_the_amendment_history() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = demo(dir.path())?;
+    let who = on("2026-12-01")?;
+    let adria = award_of(&store, "ADRIA-AIF")?;
+    let before = audit_len(&store)?;
+    let req = |change: Change| AmendRequest {
+        change,
+        dated: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),
+        asked_by: "ADRIA-AIF coordinator".into(),
+        approved_by: "Head of unit".into(),
+        reason: "Revised quotation".into(),
+    };
+    // A budget revision that breaks the cap: refused with the figures.
+    let d = prog::show_award(&store, adria, "en", date("2026-12-01")?)?;
+    let f = d.award.figures.clone();
+    let too_much = Eur(f.acquisition.0 / 2 + f.operation.0 / 2 + 10_000_000);
+    let p = refused(prog::amend(
+        &mut store,
+        &who,
+        adria,
+        &req(Change::BudgetRevision {
+            eu: Some(too_much),
+            member_state: None,
+            regional: None,
+            private: None,
+            loan: None,
+            acquisition: None,
+            operation: None,
+        }),
+    ))?;
+    assert_eq!(
+        p[0].location.field.as_deref(),
+        Some("eu_operation"),
+        "{p:?}"
+    );
+    assert!(p[0].rule.contains("at most 50 % of it"), "{p:?}");
+    assert!(p[0].found.as_deref().is_some_and(|x| x.contains('%')));
+    // Shares that do not sum to 100 %: refused, nothing stored.
+    let p = refused(prog::amend(
+        &mut store,
+        &who,
+        adria,
+        &req(Change::TrancheShares {
+            shares: vec![("PRE".into(), 2500), ("INT1".into(), 3000)],
+        }),
+    ))?;
+    assert!(p[0].rule.contains("sum to 100 %"), "{p:?}");
+    assert_eq!(p[0].found.as_deref(), Some("95.00 %"));
+    assert_eq!(audit_len(&store)?, before);
+    // Two amendments that hold, kept in order with their old and new values.
+    prog::amend(
+        &mut store,
+        &who,
+        adria,
+        &req(Change::TrancheShares {
+            shares: vec![
+                ("PRE".into(), 2000),
+                ("INT1".into(), 3500),
+                ("INT2".into(), 3000),
+            ],
+        }),
+    )?;
+    prog::amend(
+        &mut store,
+        &who,
+        adria,
+        &req(Change::Extension { days: 90 }),
+    )?;
+    let d = prog::show_award(&store, adria, "en", date("2026-12-01")?)?;
+    assert_eq!(d.amendments.len(), 2);
+    assert_eq!(
+        d.amendments[0].kind,
+        gigafund::programme::AmendmentKind::TrancheShares
+    );
+    assert!(
+        d.amendments[0].old_value.to_string().contains("3000"),
+        "old shares kept"
+    );
+    assert!(d.amendments[0].new_value.to_string().contains("3500"));
+    let sum: u32 = d.tranches.iter().map(|t| t.tranche.share_bp).sum();
+    assert_eq!(sum, 10_000);
+    // The history cannot be edited behind Gigafund's back.
+    let raw = rusqlite::Connection::open(dir.path().join("programme.sqlite3"))?;
+    assert!(
+        raw.execute("UPDATE amendments SET reason = 'x'", [])
+            .is_err()
+    );
+    assert!(raw.execute("DELETE FROM amendments", []).is_err());
+
+    // The 90 % rule: payments before the final one within 90 % of the maximum.
+    let mut store2 = Store::open_in_memory()?;
+    let mut files = gigafund::demo::DemoFiles::embedded();
+    files.programmes = vec![(
+        "tight.toml".into(),
+        std::fs::read_to_string(repo_root().join("templates/programmes/investai.toml"))?
+            .replace("max_before_final = 0.9", "max_before_final = 0.5"),
+    )];
+    gigafund::demo::load(&mut store2, &who, &files)?;
+    let rhein = award_of(&store2, "RHEIN-AI")?;
+    prog::record_agreement(
+        &mut store2,
+        &who,
+        rhein,
+        AgreementKind::Hosting,
+        date("2026-11-02")?,
+        "HA",
+    )?;
+    prog::record_agreement(
+        &mut store2,
+        &who,
+        rhein,
+        AgreementKind::Grant,
+        date("2026-11-20")?,
+        "GA",
+    )?;
+    let ev = evidence(dir.path(), "e.pdf")?;
+    for code in ["HOSTING", "TENDER", "CONTRACT", "GRID"] {
+        prog::update_milestone(
+            &mut store2,
+            &who,
+            rhein,
+            code,
+            &MilestoneChange::Actual {
+                date: date("2026-11-25")?,
+                evidence: ev.clone(),
+            },
+        )?;
+        prog::verify_milestone(&mut store2, &who, rhein, code)?;
+    }
+    for code in ["G-PRE", "G-INT1"] {
+        for step in [
+            TrancheAction::Request,
+            TrancheAction::Approve,
+            TrancheAction::Pay,
+        ] {
+            prog::tranche_action(&mut store2, &who, rhein, code, step, "")?;
+        }
+    }
+    // 15 % + 20 % paid; the next 20 % would bring it to 55 % > 50 %.
+    prog::tranche_action(
+        &mut store2,
+        &who,
+        rhein,
+        "G-INT2",
+        TrancheAction::Request,
+        "",
+    )?;
+    let before = audit_len(&store2)?;
+    let p = refused(prog::tranche_action(
+        &mut store2,
+        &who,
+        rhein,
+        "G-INT2",
+        TrancheAction::Approve,
+        "",
+    ))?;
+    assert!(
+        p[0].rule
+            .contains("within 50 % of the maximum EU contribution"),
+        "{p:?}"
+    );
+    assert_eq!(audit_len(&store2)?, before);
+    Ok(())
+}
+
+#[test]
+fn an_award_comes_from_the_main_list_and_a_reserve_bid_only_after_a_withdrawal() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = demo(dir.path())?;
+    let who = on("2026-12-01")?;
+    let before = audit_len(&store)?;
+    // VISTULA-AI is on the reserve list: no award while the main list stands.
+    let p = refused(prog::create_award(&mut store, &who, GF, "VISTULA-AI"))?;
+    assert!(
+        p[0].rule
+            .contains("only when a main-list award is withdrawn"),
+        "{p:?}"
+    );
+    // THAMES-GF was rejected: never.
+    let p = refused(prog::create_award(&mut store, &who, GF, "THAMES-GF"))?;
+    assert!(p[0].rule.contains("main list"), "{p:?}");
+    // A main-list bid awarded twice: a conflict.
+    assert!(matches!(
+        prog::create_award(&mut store, &who, GF, "RHEIN-AI"),
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(audit_len(&store)?, before);
+    // A withdrawal says why; then the first reserve bid is offered.
+    let iberia = award_of(&store, "IBERIA-GF")?;
+    assert!(refused(prog::withdraw(&mut store, &who, iberia, " ")).is_ok());
+    let w = prog::withdraw(
+        &mut store,
+        &who,
+        iberia,
+        "The host state withdrew its commitment",
+    )?;
+    assert_eq!(w.status, AwardStatus::Withdrawn);
+    let v = prog::create_award(&mut store, &who, GF, "VISTULA-AI")?;
+    assert!(v.award.from_reserve);
+    // The withdrawn award is not made again.
+    assert!(refused(prog::create_award(&mut store, &who, GF, "IBERIA-GF")).is_ok());
+    Ok(())
+}
+
+#[test]
+fn a_cap_broken_by_an_award_is_refused_with_its_figures() -> TestResult {
+    let mut store = Store::open_in_memory()?;
+    let who = on("2026-12-01")?;
+    let mut files = gigafund::demo::DemoFiles::embedded();
+    // A programme whose cap the demo bids break: the EU at most 5 % of acquisition.
+    files.programmes = vec![(
+        "strict.toml".into(),
+        std::fs::read_to_string(repo_root().join("templates/programmes/investai.toml"))?
+            .replace("eu_share_acquisition = 0.35", "eu_share_acquisition = 0.05")
+            .replace("eu_share_operation = 0.35", "eu_share_operation = 0.05"),
+    )];
+    let err = gigafund::demo::load(&mut store, &who, &files)
+        .err()
+        .ok_or("the demo loaded")?;
+    let p = match err {
+        Error::Invalid(p) => p,
+        e => return Err(format!("{e:?}").into()),
+    };
+    assert!(
+        p.iter()
+            .any(|x| x.location.sheet.as_deref() == Some("RHEIN-AI")
+                && x.rule.contains("at most 5 %")
+                && x.found
+                    .as_deref()
+                    .is_some_and(|f| f.contains(" of €") && f.contains(" %)"))),
+        "{p:?}"
+    );
+    assert!(store.is_empty()?, "the whole demo refused, nothing stored");
+    // A template whose tranche shares do not sum to 100 % is refused when read.
+    let bad = std::fs::read_to_string(repo_root().join("templates/programmes/investai.toml"))?
+        .replacen(
+            "share = 0.20\nkinds = [\"ai_gigafactory\"]",
+            "share = 0.25\nkinds = [\"ai_gigafactory\"]",
+            1,
+        );
+    let p = refused(gigafund::programme::template::parse("bad.toml", &bad))?;
+    assert!(p.iter().any(|x| x.rule.contains("sum to 100 %")), "{p:?}");
+    Ok(())
+}
+
+#[test]
+fn the_demo_portfolio_matches_figures_computed_by_hand() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = demo(dir.path())?;
+    let today = date("2026-12-01")?;
+    let p = prog::portfolio(&store, "EUROHPC-AIF", today)?;
+    // By hand, from the programme file: the recorded awards' amounts, and the main-list
+    // bids of the demo calls (ADRIA-AIF and BALTIC-AIF, LIFFEY-ANT) from their bid files.
+    let text = std::fs::read_to_string(
+        repo_root().join("templates/programmes/eurohpc-ai-factories.toml"),
+    )?;
+    let file: toml::Table = toml::from_str(&text)?;
+    let cents = |v: Option<&toml::Value>| -> i64 {
+        match v {
+            Some(toml::Value::Integer(i)) => i * 100,
+            Some(toml::Value::Float(f)) => (f * 100.0).round() as i64,
+            _ => 0,
+        }
+    };
+    let mut eu = 0;
+    let mut ms = 0;
+    let mut region = 0;
+    let mut total = 0;
+    for a in file["award"].as_array().ok_or("awards")? {
+        eu += cents(a.get("eu_eur"));
+        ms += cents(a.get("member_state_eur"));
+        region += cents(a.get("regional_eur"));
+        total += cents(a.get("acquisition_eur")) + cents(a.get("operation_eur"));
+    }
+    let mut bid_eu = 0;
+    for (f, _) in [
+        ("06-adria-aif.toml", ()),
+        ("08-baltic-aif.toml", ()),
+        ("10-liffey-ant.toml", ()),
+    ] {
+        let bid: toml::Table = toml::from_str(&std::fs::read_to_string(
+            repo_root().join("sample-data/bids").join(f),
+        )?)?;
+        let fin = bid["financing"].as_table().ok_or("financing")?;
+        bid_eu += cents(fin.get("eu_grant_eur"));
+        ms += cents(fin.get("member_state_grant_eur"));
+        let sum = |k: &str| -> i64 {
+            bid.get(k).and_then(|v| v.as_array()).map_or(0, |rows| {
+                rows.iter().map(|r| cents(r.get("amount_eur"))).sum()
+            })
+        };
+        total += sum("capex") + sum("opex");
+    }
+    let committed = |s: gigafund::programme::Source| {
+        p.by_source
+            .iter()
+            .find(|r| r.source == s)
+            .map_or(0, |r| r.committed.0)
+    };
+    use gigafund::programme::Source;
+    assert_eq!(
+        committed(Source::DigitalEurope) + committed(Source::HorizonEurope),
+        eu + bid_eu
+    );
+    assert_eq!(committed(Source::MemberState), ms);
+    assert_eq!(committed(Source::Region), region);
+    // Half of the EU contribution from each of the two EU lines (the remainder cent to
+    // Horizon Europe).
+    assert!((committed(Source::DigitalEurope) - (eu + bid_eu) / 2).abs() <= 40);
+    assert_eq!(p.leverage.eu.0, eu + bid_eu);
+    assert_eq!(p.leverage.total.0, total);
+    let by_hand = total as f64 / (eu + bid_eu) as f64;
+    assert!((p.leverage.portfolio.ok_or("leverage")? - by_hand).abs() < 1e-12);
+    // The forecast holds every euro of the EU contribution once: planned and carried
+    // together are the tranches' amounts, and what is paid is what the tranches paid.
+    let forecast: i64 = p
+        .forecast
+        .iter()
+        .map(|r| r.planned.0 + r.carried_forward.0)
+        .sum();
+    assert_eq!(forecast, eu + bid_eu);
+    let paid: i64 = p.forecast.iter().map(|r| r.paid.0).sum();
+    let paid_env: i64 = p.by_source.iter().map(|r| r.paid.0).sum();
+    assert_eq!(paid, paid_env);
+    // JUPITER's tranches, by hand: pre-financing after the grant agreement (1 Dec 2022 +
+    // 30 days), the second interim after acceptance (10 Jun 2025 + 90 days): paid in 2022
+    // and 2025. 30 % of €250 m less 5 % retention = €62.5 m in 2022.
+    let y2022: i64 = p
+        .forecast
+        .iter()
+        .filter(|r| r.year == 2022)
+        .map(|r| r.paid.0)
+        .sum();
+    assert_eq!(y2022, 6_250_000_000);
+    // Awards by Member State: Germany holds HammerHAI, JAIF and JUPITER.
+    let de = p.by_state.iter().find(|r| r.country == "DE").ok_or("DE")?;
+    assert_eq!(de.awards, 3);
+    Ok(())
+}
+
+#[test]
+fn the_cli_runs_the_programme_with_its_contract() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("cli.sqlite3");
+    let run = |args: &[&str], code: i32| -> Res<serde_json::Value> {
+        let out = assert_cmd::Command::cargo_bin("gigafund")?
+            .env_remove("GIGAFUND_DB")
+            .arg("--db")
+            .arg(&db)
+            .arg("--json")
+            .args(args)
+            .output()?;
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout)?)
+    };
+    run(&["demo"], 0)?;
+    let list = run(&["programme", "list"], 0)?;
+    assert_eq!(list.as_array().ok_or("list")?.len(), 2);
+    let awards = run(&["award", "list", "--programme", "INVESTAI"], 0)?;
+    let rhein = awards
+        .as_array()
+        .ok_or("awards")?
+        .iter()
+        .find(|a| a["acronym"] == "RHEIN-AI")
+        .ok_or("RHEIN-AI")?["id"]
+        .to_string();
+    let refused = run(
+        &[
+            "tranche",
+            "request",
+            "--award",
+            &rhein,
+            "--tranche",
+            "G-INT1",
+        ],
+        1,
+    )?;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CONTRACT")),
+        "{refused}"
+    );
+    run(
+        &[
+            "award",
+            "agreement",
+            &rhein,
+            "--kind",
+            "hosting",
+            "--signed",
+            "2026-11-02",
+            "--reference",
+            "HA-1",
+        ],
+        0,
+    )?;
+    let ev = dir.path().join("hosting.pdf");
+    std::fs::write(&ev, "the signed hosting agreement")?;
+    run(
+        &[
+            "milestone",
+            "update",
+            "--award",
+            &rhein,
+            "--milestone",
+            "HOSTING",
+            "--actual",
+            "2026-11-02",
+            "--evidence",
+            ev.to_str().ok_or("path")?,
+        ],
+        0,
+    )?;
+    let v = run(
+        &[
+            "milestone",
+            "verify",
+            "--award",
+            &rhein,
+            "--milestone",
+            "HOSTING",
+        ],
+        0,
+    )?;
+    assert_eq!(v["state"], "verified");
+    run(
+        &[
+            "award",
+            "agreement",
+            &rhein,
+            "--kind",
+            "grant",
+            "--signed",
+            "2026-11-20",
+            "--reference",
+            "GA-1",
+        ],
+        0,
+    )?;
+    for step in ["request", "approve", "pay"] {
+        run(
+            &["tranche", step, "--award", &rhein, "--tranche", "G-PRE"],
+            0,
+        )?;
+    }
+    let shown = run(&["award", "show", &rhein], 0)?;
+    assert_eq!(shown["paid"], 24_000_000_000i64);
+    let amended = run(
+        &[
+            "award",
+            "amend",
+            &rhein,
+            "--kind",
+            "extension",
+            "--days",
+            "30",
+            "--dated",
+            "2026-11-30",
+            "--asked-by",
+            "coordinator",
+            "--approved-by",
+            "head of unit",
+            "--reason",
+            "grid works",
+        ],
+        0,
+    )?;
+    assert_eq!(amended["kind"], "extension");
+    let portfolio = run(&["programme", "portfolio", "INVESTAI"], 0)?;
+    let paid: i64 = portfolio["by_source"]
+        .as_array()
+        .ok_or("rows")?
+        .iter()
+        .map(|r| r["paid"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(paid, 24_000_000_000);
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "code = \"X\"\n")?;
+    let e = run(&["programme", "import", bad.to_str().ok_or("path")?], 1)?;
+    assert!(
+        e["error"]["problems"][0]["location"]["file"] == "bad.toml",
+        "{e}"
+    );
+    Ok(())
+}
