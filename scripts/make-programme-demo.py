@@ -4,7 +4,7 @@ programme with the 19 AI Factories selected in 2024-2025 and the 13 Antennas ann
 13 October 2025, recorded from public facts. Figures that were not published are
 illustrative and listed in each award's `illustrative` field (and in sample-data/README.md).
 Run it again after editing the facts below; the output is committed data."""
-from datetime import date, timedelta
+from datetime import date
 
 RULES = open(__file__.replace("make-programme-demo.py", "programme-rules.toml")).read()
 
@@ -193,6 +193,8 @@ source = "region"
 year = 2025
 amount_eur = 210_000_000
 '''
-with open(__file__.replace("scripts/make-programme-demo.py", "templates/programmes/eurohpc-ai-factories.toml"), "w") as f:
+import sys
+out = sys.argv[1] if len(sys.argv) > 1 else __file__.replace("scripts/make-programme-demo.py", "templates/programmes/eurohpc-ai-factories.toml")
+with open(out, "w") as f:
     f.write(head + RULES + envelope + "\n" + "\n\n".join(award_toml(a) for a in awards) + "\n")
 print(len(awards), "awards")

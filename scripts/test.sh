@@ -29,6 +29,8 @@ generated=$(mktemp -d)
 python3 scripts/gen-sample-data.py "$generated"
 diff -r "$generated/bids" sample-data/bids
 diff "$generated/evaluators.toml" sample-data/evaluators.toml
+python3 scripts/make-programme-demo.py "$generated/eurohpc-ai-factories.toml" >/dev/null
+diff "$generated/eurohpc-ai-factories.toml" templates/programmes/eurohpc-ai-factories.toml
 rm -rf "$generated"
 
 step "UI type check (svelte-check)"
