@@ -100,7 +100,9 @@ pub fn typescript() -> String {
         crate::app::programme::MilestoneView, crate::app::programme::TrancheView,
         crate::app::programme::AwardDetail, crate::app::programme::Change,
         crate::app::programme::AmendRequest, crate::app::programme::MilestoneChange,
-        crate::app::programme::TrancheAction, crate::app::evaluation::Declared, ev::package::KeyInfo, crate::store::audit::LogHead, crate::store::audit::Checkpoint, crate::app::audit::CheckpointCheck, ev::conflicts::Suspension, ev::package::ReturnSummary, ev::package::ReturnBid,
+        crate::app::programme::TrancheAction, crate::app::programme::PortfolioCharts,
+        crate::app::programme::ProgrammeTable, crate::app::programme::HostStateGap,
+        crate::app::evaluation::Declared, ev::package::KeyInfo, crate::store::audit::LogHead, crate::store::audit::Checkpoint, crate::app::audit::CheckpointCheck, ev::conflicts::Suspension, ev::package::ReturnSummary, ev::package::ReturnBid,
         ev::package::ReturnCriterion, crate::app::expert::OpenedDatabase,
         crate::app::applicant::PackageInspection,
     );

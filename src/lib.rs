@@ -13,6 +13,7 @@ pub mod demo_synthetic;
 pub mod eligibility;
 pub mod error;
 pub mod evaluation;
+pub mod export;
 pub mod finance;
 pub mod ingest;
 pub mod keys;

@@ -779,3 +779,286 @@ fn the_cli_runs_the_programme_with_its_contract() -> TestResult {
     );
     Ok(())
 }
+
+/// The number of pages pdftoppm draws (each page rendered to a PNG).
+fn rendered_pages(pdf: &Path, dir: &Path) -> Res<usize> {
+    let prefix = dir.join(format!(
+        "page-{}",
+        pdf.file_stem().and_then(|s| s.to_str()).unwrap_or("x")
+    ));
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "20"])
+        .arg(pdf)
+        .arg(&prefix)
+        .output()?;
+    assert!(out.status.success(), "pdftoppm failed on {}", pdf.display());
+    let stem = prefix
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    Ok(std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().to_string();
+            n.starts_with(&stem) && n.ends_with(".png")
+        })
+        .count())
+}
+
+#[test]
+fn the_portfolio_report_and_the_award_sheet_read_right_in_both_languages_and_verify() -> TestResult
+{
+    let dir = tempfile::tempdir()?;
+    let mut store = demo(dir.path())?;
+    let day = date("2026-12-01")?;
+    let p = prog::portfolio(&store, "EUROHPC-AIF", day)?;
+    let committed: Eur = p.by_source.iter().map(|r| r.committed).sum();
+    let paid: Eur = p.by_source.iter().map(|r| r.paid).sum();
+    // pdftotext gives the narrow no-break space of French thousands as a space.
+    let eur = |v: Eur, lang: &str| {
+        gigafund::report::format::eur_m(v.as_euros_f64(), lang).replace('\u{202f}', " ")
+    };
+
+    let en = prog::portfolio_report(&store, "EUROHPC-AIF", "en", day)?;
+    assert!(
+        en == prog::portfolio_report(&store, "EUROHPC-AIF", "en", day)?,
+        "the same data and date give the same bytes"
+    );
+    let fr = prog::portfolio_report(&store, "EUROHPC-AIF", "fr", day)?;
+    let (en_pdf, fr_pdf) = (
+        dir.path().join("portfolio-en.pdf"),
+        dir.path().join("portfolio-fr.pdf"),
+    );
+    std::fs::write(&en_pdf, &en)?;
+    std::fs::write(&fr_pdf, &fr)?;
+    let text = crate::report::pdftotext(&en_pdf)?;
+    for expected in [
+        "Programme portfolio",
+        "EUROHPC-AIF — EuroHPC AI Factories and Antennas",
+        "The envelope",
+        "Digital Europe Programme",
+        &eur(committed, "en"),
+        &eur(paid, "en"),
+        "Leverage",
+        "Disbursement forecast",
+        "Awards by Member State",
+        "Germany (DE)",
+        "JUPITER",
+        "Next milestone of each award",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the English report says {expected:?}"
+        );
+    }
+    let text = crate::report::pdftotext(&fr_pdf)?;
+    for expected in [
+        "Portefeuille du programme",
+        "L’enveloppe",
+        "Europe numérique",
+        &eur(committed, "fr"),
+        "Subventions par État membre",
+        "Allemagne (DE)",
+        "Prévision des décaissements",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the French report says {expected:?}"
+        );
+    }
+    assert!(
+        text.split_whitespace()
+            .all(|w| !w.starts_with("programme.")),
+        "no text key shows in place of its words"
+    );
+    assert!(
+        rendered_pages(&en_pdf, dir.path())? >= 4,
+        "the pages render"
+    );
+
+    // The award sheet: JUPITER's recorded chain, in both languages.
+    let jupiter = award_of(&store, "JUPITER")?;
+    let sheet = prog::award_report(&store, jupiter, "en", day)?;
+    assert!(sheet == prog::award_report(&store, jupiter, "en", day)?);
+    let sheet_pdf = dir.path().join("award-en.pdf");
+    std::fs::write(&sheet_pdf, &sheet)?;
+    let text = crate::report::pdftotext(&sheet_pdf)?;
+    for expected in [
+        "Award sheet",
+        "JUPITER",
+        "Hosting agreement",
+        "Acceptance tests",
+        "Pre-financing",
+        "Final payment",
+        "Grant agreement",
+        "€250.0m",
+    ] {
+        assert!(text.contains(expected), "the award sheet says {expected:?}");
+    }
+    let sheet_fr = dir.path().join("award-fr.pdf");
+    std::fs::write(&sheet_fr, prog::award_report(&store, jupiter, "fr", day)?)?;
+    let text = crate::report::pdftotext(&sheet_fr)?;
+    for expected in [
+        "Fiche de subvention",
+        "Convention d’hébergement",
+        "Préfinancement",
+        "250,0 M€",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the French award sheet says {expected:?}"
+        );
+    }
+    assert!(rendered_pages(&sheet_pdf, dir.path())? >= 2);
+
+    // `report verify`: both match now; a tranche moved changes the data both are made from.
+    for f in [&en_pdf, &sheet_pdf] {
+        let check = gigafund::app::reports::verify_report(&store, f)?;
+        assert!(check.matches, "{}", check.message);
+    }
+    let adria = award_of(&store, "ADRIA-AIF")?;
+    prog::record_agreement(
+        &mut store,
+        &on("2026-12-01")?,
+        adria,
+        AgreementKind::Grant,
+        day,
+        "grant agreement",
+    )?;
+    let check = gigafund::app::reports::verify_report(&store, &en_pdf)?;
+    assert!(
+        !check.data_matches,
+        "a new agreement moves the envelope's contracted column"
+    );
+    assert!(
+        check
+            .message
+            .contains("no longer matches the portfolio of programme EUROHPC-AIF")
+            || !check.matches
+    );
+    let check = gigafund::app::reports::verify_report(&store, &sheet_pdf)?;
+    assert!(
+        check.matches,
+        "JUPITER's sheet is untouched by another award: {}",
+        check.message
+    );
+    Ok(())
+}
+
+#[test]
+fn the_schedule_and_milestone_table_export_as_xlsx_and_csv_with_formulas_neutralised() -> TestResult
+{
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir()?;
+    let mut store = demo(dir.path())?;
+    let day = date("2026-12-01")?;
+    let rhein = award_of(&store, "RHEIN-AI")?;
+    // An evidence file whose name a spreadsheet would run as a formula.
+    let name = "=WEBSERVICE(\"example.invalid\") signed.pdf";
+    let path = evidence(dir.path(), name)?;
+    prog::update_milestone(
+        &mut store,
+        &on("2026-12-01")?,
+        rhein,
+        "HOSTING",
+        &MilestoneChange::Actual {
+            date: day,
+            evidence: path,
+        },
+    )?;
+
+    let schedule = prog::programme_table(
+        &store,
+        "INVESTAI",
+        prog::ProgrammeTable::Schedule,
+        "en",
+        day,
+    )?;
+    let awards = prog::awards(&store, Some("INVESTAI"), day)?;
+    let tranches: usize = awards
+        .iter()
+        .map(|a| prog::show_award(&store, a.id, "en", day).map(|d| d.tranches.len()))
+        .sum::<gigafund::Result<usize>>()?;
+    assert_eq!(
+        schedule.rows.len(),
+        tranches,
+        "every tranche of every award"
+    );
+    let csv_path = dir.path().join("schedule.csv");
+    schedule.write(&csv_path, false)?;
+    let mut r = csv::Reader::from_path(&csv_path)?;
+    let amount = r
+        .headers()?
+        .iter()
+        .position(|h| h == "Amount (€)")
+        .ok_or("no amount column")?;
+    let mut total = 0.0;
+    for row in r.records() {
+        total += row?.get(amount).ok_or("amount")?.parse::<f64>()?;
+    }
+    let eu: f64 = awards.iter().map(|a| a.eu.as_euros_f64()).sum();
+    assert!(
+        (total - eu).abs() < 0.005,
+        "the tranches sum to the EU contributions: {total} vs {eu}"
+    );
+    assert!(
+        matches!(
+            schedule.write(&csv_path, false),
+            Err(gigafund::Error::Conflict(_))
+        ),
+        "an export is never written over a file"
+    );
+
+    let table = prog::programme_table(
+        &store,
+        "INVESTAI",
+        prog::ProgrammeTable::Milestones,
+        "fr",
+        day,
+    )?;
+    let csv_path = dir.path().join("jalons.csv");
+    table.write(&csv_path, false)?;
+    let text = std::fs::read_to_string(&csv_path)?;
+    assert!(
+        text.starts_with("Subvention,État,Jalon,Référence,Prévision"),
+        "{}",
+        &text[..80]
+    );
+    assert!(
+        text.contains(&format!("\"'{}\"", name.replace('"', "\"\""))),
+        "the formula-like name is kept behind an apostrophe"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.split(',').any(|c| c.starts_with('='))),
+        "no CSV cell starts with ="
+    );
+
+    let xlsx_path = dir.path().join("jalons.xlsx");
+    table.write(&xlsx_path, false)?;
+    let mut wb = calamine::open_workbook_auto(&xlsx_path)?;
+    let sheet = wb.sheet_names().first().cloned().ok_or("no sheet")?;
+    assert_eq!(sheet, "Jalons");
+    let range = wb.worksheet_range(&sheet)?;
+    let formulas = wb.worksheet_formula(&sheet)?;
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no cell is a formula"
+    );
+    let cell = range
+        .rows()
+        .flat_map(|r| r.iter())
+        .find(|c| matches!(c, Data::String(s) if s == name));
+    assert!(cell.is_some(), "the evidence's name is kept as text, whole");
+    assert!(
+        range
+            .rows()
+            .skip(1)
+            .all(|r| matches!(r.get(3), Some(Data::DateTime(_) | Data::Float(_)))),
+        "baselines are dates, not text"
+    );
+    assert_eq!(range.height(), table.rows.len() + 1);
+    Ok(())
+}

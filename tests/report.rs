@@ -8,7 +8,7 @@ use gigafund::store::Store;
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
-fn pdftotext(pdf: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
+pub(crate) fn pdftotext(pdf: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
     let out = Command::new("pdftotext")
         .args(["-layout"])
         .arg(pdf)

@@ -242,6 +242,8 @@ pub struct ProgrammeDetail {
     /// Calls whose host-state commitments are missing (gigafactory calls: before the call
     /// opens, Art. 12b(4)).
     pub flags: Vec<String>,
+    /// The same, as figures (for a flag in the reader's language).
+    pub gaps: Vec<HostStateGap>,
 }
 
 pub fn show(store: &Store, code: &str, today: NaiveDate) -> Result<ProgrammeDetail> {
@@ -249,19 +251,33 @@ pub fn show(store: &Store, code: &str, today: NaiveDate) -> Result<ProgrammeDeta
     let rows = award_rows(store, Some(p.id), today)?;
     Ok(ProgrammeDetail {
         flags: host_state_flags(store, &p)?,
+        gaps: host_state_gaps(store, &p)?,
         commitments: repo::commitments(store.conn(), p.id)?,
         template: p.template,
         awards: rows,
     })
 }
 
+/// A gigafactory call's main-list bid whose host-state commitment is missing or short.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct HostStateGap {
+    pub call: String,
+    pub acronym: String,
+    pub host: String,
+    /// Committed by letters dated on or before the day the call opened.
+    pub committed: Eur,
+    /// The bid's Member-State contribution.
+    pub required: Eur,
+    pub opens: NaiveDate,
+}
+
 /// For each gigafactory call of the programme: the host states of its main-list bids whose
 /// commitment letter is missing, short of the bid's Member-State amount, or dated after the
 /// call opened.
-fn host_state_flags(store: &Store, p: &StoredProgramme) -> Result<Vec<String>> {
+pub fn host_state_gaps(store: &Store, p: &StoredProgramme) -> Result<Vec<HostStateGap>> {
     let conn = store.conn();
     let commitments = repo::commitments(conn, p.id)?;
-    let mut flags = Vec::new();
+    let mut gaps = Vec::new();
     for code in &p.template.calls {
         let Ok(call) = crate::store::calls::by_code(conn, code) else {
             continue;
@@ -289,14 +305,30 @@ fn host_state_flags(store: &Store, p: &StoredProgramme) -> Result<Vec<String>> {
                 .map(|c| c.amount)
                 .sum();
             if letters.0 < bid.requested_member_state.0 {
-                flags.push(format!(
-                    "{code}: the host-state commitment of {host} for {} is missing or short ({} of {} committed by {}, the day the call opened)",
-                    b.acronym, letters, bid.requested_member_state, call.opens
-                ));
+                gaps.push(HostStateGap {
+                    call: code.clone(),
+                    acronym: b.acronym.clone(),
+                    host,
+                    committed: letters,
+                    required: bid.requested_member_state,
+                    opens: call.opens,
+                });
             }
         }
     }
-    Ok(flags)
+    Ok(gaps)
+}
+
+fn host_state_flags(store: &Store, p: &StoredProgramme) -> Result<Vec<String>> {
+    Ok(host_state_gaps(store, p)?
+        .into_iter()
+        .map(|g| {
+            format!(
+                "{}: the host-state commitment of {} for {} is missing or short ({} of {} committed by {}, the day the call opened)",
+                g.call, g.host, g.acronym, g.committed, g.required, g.opens
+            )
+        })
+        .collect())
 }
 
 /// Records a Member-State commitment letter.
@@ -1470,4 +1502,332 @@ pub fn tranche_action(
 /// The year a tranche falls in for the forecast (tests and reports).
 pub fn forecast_year(t: &Tranche, a: &Award, ms: &[Milestone], signed: Option<NaiveDate>) -> i32 {
     portfolio::expected_on(t, a, ms, signed).year()
+}
+
+// ---------------------------------------------------------------------------------------
+// Reports and exports
+
+/// The data of the portfolio report (and of the Programme view's charts), as of `today`.
+pub fn portfolio_data(
+    store: &Store,
+    code: &str,
+    lang: &str,
+    today: NaiveDate,
+) -> Result<crate::report::programme::PortfolioData> {
+    let conn = store.conn();
+    let p = repo::programme(conn, code)?;
+    let portfolio = portfolio(store, code, today)?;
+    let awards = award_rows(store, Some(p.id), today)?;
+    let tol = i64::from(p.template.at_risk_days);
+    let mut next_milestones = Vec::new();
+    let mut by_award: HashMap<i64, Vec<Milestone>> = HashMap::new();
+    for (id, m) in repo::programme_milestones(conn, p.id)? {
+        by_award.entry(id).or_default().push(m);
+    }
+    for a in awards.iter().filter(|a| a.status == AwardStatus::Active) {
+        let Some(ms) = by_award.get(&a.id) else {
+            continue;
+        };
+        if let Some(m) = ms.iter().find(|m| m.actual.is_none()) {
+            let name = p
+                .template
+                .milestone(&m.code)
+                .map_or(m.code.as_str(), |t| t.name_in(lang));
+            next_milestones.push(crate::report::programme_charts::MilestoneBar {
+                label: format!("{} · {name}", a.acronym),
+                baseline: m.baseline,
+                forecast: m.forecast,
+                actual: m.actual,
+                state: m.state(tol),
+            });
+        }
+    }
+    let countries = crate::countries::countries()?;
+    let mut names = std::collections::BTreeMap::new();
+    for a in &awards {
+        if let Some(c) = countries.get(&a.country) {
+            names.insert(a.country.clone(), (c.en.clone(), c.fr.clone()));
+        }
+    }
+    let participating = countries
+        .all()
+        .filter(|c| c.groups.iter().any(|g| g == "eurohpc"))
+        .map(|c| c.code.clone())
+        .collect();
+    let missing_commitments = host_state_gaps(store, &p)?
+        .into_iter()
+        .map(|g| {
+            let fr = lang == "fr";
+            let eur = |v: Eur| crate::report::format::eur_m(v.as_euros_f64(), lang);
+            if fr {
+                format!(
+                    "{}, {} : l’engagement de l’État d’accueil ({}) manque ou ne suffit pas ({} sur {} au {}, ouverture de l’appel)",
+                    g.call,
+                    g.acronym,
+                    g.host,
+                    eur(g.committed),
+                    eur(g.required),
+                    g.opens
+                )
+            } else {
+                format!(
+                    "{}, {}: the host state's commitment ({}) is missing or short ({} of {} by {}, the day the call opened)",
+                    g.call,
+                    g.acronym,
+                    g.host,
+                    eur(g.committed),
+                    eur(g.required),
+                    g.opens
+                )
+            }
+        })
+        .collect();
+    Ok(crate::report::programme::PortfolioData {
+        portfolio,
+        awards,
+        missing_commitments,
+        next_milestones,
+        countries: names,
+        participating,
+    })
+}
+
+/// The data of an award's sheet, as of `today`.
+pub fn award_sheet_data(
+    store: &Store,
+    id: i64,
+    lang: &str,
+    today: NaiveDate,
+) -> Result<crate::report::programme::AwardSheetData> {
+    let detail = show_award(store, id, lang, today)?;
+    let p = repo::programme(store.conn(), &detail.award.programme)?;
+    let country = crate::countries::countries()?
+        .get(&detail.award.country)
+        .map(|c| (c.en.clone(), c.fr.clone()))
+        .unwrap_or_else(|| (detail.award.country.clone(), detail.award.country.clone()));
+    Ok(crate::report::programme::AwardSheetData {
+        detail,
+        country,
+        leverage_target: p.template.leverage_target,
+    })
+}
+
+/// The portfolio report of a programme.
+pub fn portfolio_report(store: &Store, code: &str, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+    let head = crate::store::audit::head(store.conn())?;
+    crate::report::programme::render_portfolio(
+        &portfolio_data(store, code, lang, date)?,
+        lang,
+        date,
+        head.as_ref(),
+    )
+}
+
+/// The award sheet of an award.
+pub fn award_report(store: &Store, id: i64, lang: &str, date: NaiveDate) -> Result<Vec<u8>> {
+    let head = crate::store::audit::head(store.conn())?;
+    crate::report::programme::render_award(
+        &award_sheet_data(store, id, lang, date)?,
+        lang,
+        date,
+        head.as_ref(),
+    )
+}
+
+/// The programme's charts as SVG, for the Programme view.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct PortfolioCharts {
+    pub envelope: String,
+    pub leverage: String,
+    pub milestones: String,
+    pub map: String,
+}
+
+pub fn portfolio_charts(
+    store: &Store,
+    code: &str,
+    lang: &str,
+    today: NaiveDate,
+) -> Result<PortfolioCharts> {
+    use crate::report::programme_charts as c;
+    let d = portfolio_data(store, code, lang, today)?;
+    let p = &d.portfolio;
+    let rows = |n: usize| (220 + 22 * n).min(1400) as u32;
+    Ok(PortfolioCharts {
+        envelope: c::envelope_chart(p, &c::chart_text(lang, "envelope"), 640, 340)?,
+        leverage: c::leverage_chart(
+            p,
+            &c::chart_text(lang, "leverage"),
+            640,
+            rows(p.leverage.awards.len()),
+        )?,
+        milestones: c::milestone_chart(
+            &d.next_milestones,
+            today,
+            &c::chart_text(lang, "milestones"),
+            760,
+            rows(d.next_milestones.len()),
+        )?,
+        map: c::map_chart(
+            &crate::report::programme::map_values(p),
+            &d.participating,
+            &c::chart_text(lang, "map"),
+            640,
+            560,
+        )?,
+    })
+}
+
+/// An award's milestone chart as SVG, for its page.
+pub fn award_milestone_chart(
+    store: &Store,
+    id: i64,
+    lang: &str,
+    today: NaiveDate,
+) -> Result<String> {
+    use crate::report::programme_charts as c;
+    let d = show_award(store, id, lang, today)?;
+    let bars: Vec<c::MilestoneBar> = d
+        .milestones
+        .iter()
+        .map(|m| c::MilestoneBar {
+            label: m.name.clone(),
+            baseline: m.milestone.baseline,
+            forecast: m.milestone.forecast,
+            actual: m.milestone.actual,
+            state: m.state,
+        })
+        .collect();
+    let h = (220 + 22 * bars.len()).min(1400) as u32;
+    c::milestone_chart(&bars, today, &c::chart_text(lang, "milestones"), 760, h)
+}
+
+/// Which table to export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgrammeTable {
+    /// Every tranche of every award: amount, gate, expected date, state, paid.
+    Schedule,
+    /// Every milestone of every award: baseline, forecast, actual, state, evidence.
+    Milestones,
+}
+
+/// The disbursement schedule or the milestone table of a programme, as a table in the
+/// user's language.
+pub fn programme_table(
+    store: &Store,
+    code: &str,
+    which: ProgrammeTable,
+    lang: &str,
+    today: NaiveDate,
+) -> Result<crate::export::Table> {
+    use crate::export::{Cell, Table};
+    let conn = store.conn();
+    let p = repo::programme(conn, code)?;
+    let fr = lang == "fr";
+    let t = |en: &str, fr_: &str| if fr { fr_.to_string() } else { en.to_string() };
+    let texts = crate::report::texts::Texts::load(lang)?;
+    let s = texts.section("programme");
+    let label = |prefix: &str, v: &dyn erased::Text| s.get(&format!("{prefix}_{}", v.text()));
+    let awards = repo::awards(conn, Some(p.id))?;
+    let mut rows = Vec::new();
+    let table = match which {
+        ProgrammeTable::Schedule => {
+            for a in &awards {
+                let d = show_award(store, a.id, lang, today)?;
+                for tr in &d.tranches {
+                    let r = &tr.tranche;
+                    rows.push(vec![
+                        Cell::Text(a.acronym.clone()),
+                        Cell::Text(a.country.clone()),
+                        Cell::Text(label("status", &a.status)),
+                        Cell::Text(label("tranche", &r.kind)),
+                        Cell::Number(f64::from(r.share_bp) / 100.0),
+                        Cell::Money(r.amount),
+                        Cell::Text(tr.gate_name.clone()),
+                        Cell::Date(Some(tr.due_on)),
+                        Cell::Text(label("tranche_state", &r.state)),
+                        Cell::Text(if tr.late {
+                            s.get("late_flag")
+                        } else {
+                            String::new()
+                        }),
+                        Cell::Money(r.paid),
+                        Cell::Date(r.paid_on),
+                    ]);
+                }
+            }
+            Table {
+                name: t("Disbursement schedule", "Échéancier des versements"),
+                headers: vec![
+                    s.get("award"),
+                    s.get("state"),
+                    s.get("status"),
+                    s.get("tranche"),
+                    t("Share (%)", "Part (%)"),
+                    t("Amount (€)", "Montant (€)"),
+                    s.get("gate"),
+                    s.get("due"),
+                    s.get("state_ms"),
+                    s.get("late_flag"),
+                    t("Paid (€)", "Versé (€)"),
+                    t("Paid on", "Versé le"),
+                ],
+                rows,
+            }
+        }
+        ProgrammeTable::Milestones => {
+            for a in &awards {
+                let d = show_award(store, a.id, lang, today)?;
+                for m in &d.milestones {
+                    let ms = &m.milestone;
+                    rows.push(vec![
+                        Cell::Text(a.acronym.clone()),
+                        Cell::Text(a.country.clone()),
+                        Cell::Text(m.name.clone()),
+                        Cell::Date(Some(ms.baseline)),
+                        Cell::Date(Some(ms.forecast)),
+                        Cell::Date(ms.actual),
+                        Cell::Number(m.slip_days as f64),
+                        Cell::Text(label("milestone", &m.state)),
+                        Cell::Text(ms.evidence.clone().unwrap_or_default()),
+                        Cell::Text(ms.evidence_sha256.clone().unwrap_or_default()),
+                        Cell::Text(ms.verified_by.clone().unwrap_or_default()),
+                        Cell::Date(ms.verified_on),
+                    ]);
+                }
+            }
+            Table {
+                name: t("Milestones", "Jalons"),
+                headers: vec![
+                    s.get("award"),
+                    s.get("state"),
+                    s.get("milestone"),
+                    s.get("baseline"),
+                    s.get("forecast_date"),
+                    s.get("actual"),
+                    t("Slip (days)", "Glissement (jours)"),
+                    s.get("state_ms"),
+                    t("Evidence", "Justificatif"),
+                    "SHA-256".into(),
+                    t("Verified by", "Vérifié par"),
+                    t("Verified on", "Vérifié le"),
+                ],
+                rows,
+            }
+        }
+    };
+    Ok(table)
+}
+
+mod erased {
+    /// An enum's stored name, behind a trait object.
+    pub trait Text {
+        fn text(&self) -> String;
+    }
+    impl<T: serde::Serialize> Text for T {
+        fn text(&self) -> String {
+            crate::store::enum_text(self).unwrap_or_default()
+        }
+    }
 }

@@ -425,6 +425,8 @@ pub enum ReportRequest {
     Ranking { call: String },
     Submission { bid_id: i64 },
     Derisking { scenario_id: i64 },
+    Portfolio { programme: String },
+    Award { award_id: i64 },
 }
 
 /// The PDF of a report the app asked for.
@@ -440,6 +442,12 @@ pub fn report_pdf(
         ReportRequest::Submission { bid_id } => submission_report(store, *bid_id, lang, date),
         ReportRequest::Derisking { scenario_id } => {
             derisking_report(store, *scenario_id, lang, date)
+        }
+        ReportRequest::Portfolio { programme } => {
+            super::programme::portfolio_report(store, programme, lang, date)
+        }
+        ReportRequest::Award { award_id } => {
+            super::programme::award_report(store, *award_id, lang, date)
         }
     }
 }
@@ -577,6 +585,32 @@ pub fn verify_report(store: &Store, path: &Path) -> Result<ReportCheck> {
                 Err(_) => Err(Error::Internal("submission".into())),
             })?;
             (format!("bid {id}"), remade)
+        }
+        "portfolio" => {
+            let code = field("programme")?;
+            let data = super::programme::portfolio_data(store, &code, &lang, date);
+            let hash = data
+                .as_ref()
+                .map_err(clone_not_found)
+                .and_then(|d| d.input_hash(&lang, date));
+            let remade = remake(hash, &|| match &data {
+                Ok(d) => rep::programme::render_portfolio(d, &lang, date, h),
+                Err(_) => Err(Error::Internal("portfolio".into())),
+            })?;
+            (format!("the portfolio of programme {code}"), remade)
+        }
+        "award" => {
+            let id = int("award")?;
+            let data = super::programme::award_sheet_data(store, id, &lang, date);
+            let hash = data
+                .as_ref()
+                .map_err(clone_not_found)
+                .and_then(|d| d.input_hash(&lang, date));
+            let remade = remake(hash, &|| match &data {
+                Ok(d) => rep::programme::render_award(d, &lang, date, h),
+                Err(_) => Err(Error::Internal("award".into())),
+            })?;
+            (format!("award {id}"), remade)
         }
         _ => return Err(not_ours(&file)),
     };

@@ -45,6 +45,34 @@ pub enum ProgrammeCommand {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
+    /// The disbursement schedule (every tranche of every award) or the milestone table, as
+    /// .xlsx or CSV (by the file's extension); text that a spreadsheet would take for a
+    /// formula is neutralised.
+    Export {
+        code: String,
+        #[arg(long, value_enum)]
+        table: TableArg,
+        #[arg(long, value_name = "FILE.xlsx|FILE.csv")]
+        out: PathBuf,
+        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
+        lang: String,
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// Write over an existing file.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// The Programme view's charts as SVG (envelope waterfall, leverage, next milestones,
+    /// the map): `--json` gives them by name, otherwise they are written into `--dir`.
+    Charts {
+        code: String,
+        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
+        lang: String,
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Record a Member-State commitment letter.
     Commitment {
         #[arg(long)]
@@ -62,6 +90,12 @@ pub enum ProgrammeCommand {
         #[arg(long, default_value = "")]
         conditions: String,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TableArg {
+    Schedule,
+    Milestones,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -148,6 +182,12 @@ pub enum AwardCommand {
     },
     /// Withdraw an award (before any payment); the call's first reserve bid may then be
     /// awarded.
+    /// The award's milestone chart (baseline against forecast) as SVG, on standard output.
+    Chart {
+        id: i64,
+        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
+        lang: String,
+    },
     Withdraw {
         id: i64,
         #[arg(long)]
@@ -308,6 +348,65 @@ pub fn programme(cli: &Cli, cmd: &ProgrammeCommand) -> Result<bool> {
                     )?;
                 }
                 Ok(())
+            })
+        }
+        ProgrammeCommand::Export {
+            code,
+            table,
+            out,
+            lang,
+            today: day,
+            replace,
+        } => {
+            let store = open(cli)?;
+            let which = match table {
+                TableArg::Schedule => prog::ProgrammeTable::Schedule,
+                TableArg::Milestones => prog::ProgrammeTable::Milestones,
+            };
+            let t = prog::programme_table(&store, code, which, lang, day.unwrap_or_else(today))?;
+            let bytes = t.write(out, *replace)?;
+            let doc = serde_json::json!({
+                "file": out.display().to_string(),
+                "rows": t.rows.len(),
+                "bytes": bytes,
+            });
+            output(cli.json, &doc, |o| {
+                writeln!(
+                    o,
+                    "Wrote {} ({} rows, {bytes} bytes)",
+                    out.display(),
+                    t.rows.len()
+                )
+            })
+        }
+        ProgrammeCommand::Charts {
+            code,
+            lang,
+            today: day,
+            dir,
+        } => {
+            let store = open(cli)?;
+            let c = prog::portfolio_charts(&store, code, lang, day.unwrap_or_else(today))?;
+            if let Some(dir) = dir {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                for (name, svg) in [
+                    ("envelope", &c.envelope),
+                    ("leverage", &c.leverage),
+                    ("milestones", &c.milestones),
+                    ("map", &c.map),
+                ] {
+                    let f = dir.join(format!("{code}-{name}-{lang}.svg"));
+                    std::fs::write(&f, svg).map_err(|e| Error::io(&f, e))?;
+                }
+            }
+            output(cli.json, &c, |o| {
+                writeln!(
+                    o,
+                    "4 charts of {code}{}",
+                    dir.as_ref()
+                        .map(|d| format!(" in {}", d.display()))
+                        .unwrap_or_default()
+                )
             })
         }
         ProgrammeCommand::Portfolio { code, today: day } => {
@@ -503,6 +602,11 @@ pub fn award(cli: &Cli, cmd: &AwardCommand) -> Result<bool> {
                 }
                 Ok(())
             })
+        }
+        AwardCommand::Chart { id, lang } => {
+            let store = open(cli)?;
+            let svg = prog::award_milestone_chart(&store, *id, lang, today())?;
+            output(cli.json, &svg, |o| writeln!(o, "{svg}"))
         }
         AwardCommand::Show { id, lang } => {
             let store = open(cli)?;

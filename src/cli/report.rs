@@ -46,6 +46,23 @@ pub enum ReportCommand {
         #[command(flatten)]
         doc: DocArgs,
     },
+    /// The portfolio report of a programme: the envelope statement and its waterfall,
+    /// leverage against the target, the disbursement forecast, awards by Member State with
+    /// the map, the awards and their next milestones.
+    Portfolio {
+        #[arg(long)]
+        programme: String,
+        #[command(flatten)]
+        doc: DocArgs,
+    },
+    /// The sheet of one award: figures and caps, agreements, amendments, milestones and
+    /// tranches.
+    Award {
+        #[arg(long, value_name = "ID")]
+        award: i64,
+        #[command(flatten)]
+        doc: DocArgs,
+    },
     /// Every ESR of a call into a folder, in parallel, with progress.
     All {
         #[arg(long)]
@@ -112,6 +129,22 @@ pub fn run(cli: &Cli, cmd: &ReportCommand) -> Result<bool> {
             let store = open(cli)?;
             let id = reports::find_bid(&store, bid, call.as_deref())?;
             let bytes = reports::submission_report(&store, id, &doc.lang, doc.date())?;
+            write(cli, &doc.out, &bytes)
+        }
+        ReportCommand::Portfolio { programme, doc } => {
+            let store = open(cli)?;
+            let bytes = gigafund::app::programme::portfolio_report(
+                &store,
+                programme,
+                &doc.lang,
+                doc.date(),
+            )?;
+            write(cli, &doc.out, &bytes)
+        }
+        ReportCommand::Award { award, doc } => {
+            let store = open(cli)?;
+            let bytes =
+                gigafund::app::programme::award_report(&store, *award, &doc.lang, doc.date())?;
             write(cli, &doc.out, &bytes)
         }
         ReportCommand::All {

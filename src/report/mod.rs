@@ -9,6 +9,8 @@ pub mod evaluation_charts;
 pub mod finance_charts;
 pub mod format;
 pub mod pdf;
+pub mod programme;
+pub mod programme_charts;
 pub mod ranking;
 pub mod submission;
 pub mod texts;

@@ -158,6 +158,30 @@ test("an ESR is previewed in the real app from the real PDF, drawn by the bundle
   await click(await find("[data-testid=report-close]"));
 });
 
+test("the programme view in the real app: the envelope and the map drawn by the library, an award's page and the portfolio report", async () => {
+  await click(await find("[data-testid=nav-portfolio]"));
+  await find("[data-testid=pg-envelope] tbody tr");
+  const portfolio = JSON.parse(execFileSync(cliBin, ["--db", join(tmp, "demo.sqlite3"), "--json", "programme", "portfolio", "EUROHPC-AIF"], { encoding: "utf8" }));
+  assert.equal((await findAll("[data-testid=pg-envelope] tbody tr")).length, portfolio.by_source.length);
+  assert.match(await text(await find("[data-testid=pg-waterfall]")), /Announced/);
+  await click(await find("[data-testid=pg-tab-states]"));
+  await find("[data-testid=pg-map] svg");
+  assert.match(await text(await find("[data-testid=pg-states]")), /Germany \(DE\)/);
+  writeFileSync(join(shots, "app-programme-map.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+  await click(await find("[data-testid=pg-tab-awards]"));
+  await click(await find("tr[data-acronym='JUPITER'] td strong"));
+  await find("[data-testid=aw-milestones] tr[data-milestone]");
+  assert.match(await text(await find("[data-testid=aw-title]")), /JUPITER/);
+  assert.match(await text(await find("[data-testid=aw-tranches]")), /Pre-financing/);
+  await find("[data-testid=aw-chart] svg");
+  writeFileSync(join(shots, "app-award.png"), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+  await click(await find("[data-testid=aw-sheet]"));
+  const view = await find("[data-testid=report-pages-view][data-rendered]");
+  const pages = Number(await wd("GET", s(`/element/${view}/attribute/data-rendered`)));
+  assert.ok(pages >= 2, `${pages} pages of the award sheet rendered`);
+  await click(await find("[data-testid=report-close]"));
+});
+
 test("the import screen opens in the real app, and its commands read and import a real workbook", async () => {
   await click(await find("[data-testid=nav-import]"));
   const select = await find("[data-testid=import-call] option");

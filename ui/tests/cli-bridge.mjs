@@ -3,9 +3,12 @@
 // this plugin runs the CLI command that calls the same library function as the Tauri
 // command, and answers with its JSON, or with the CLI's error payload.
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync, statSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const scratch = mkdtempSync(join(tmpdir(), "gigafund-bridge-"));
 let n = 0;
@@ -262,6 +265,75 @@ function translate(cmd, a, cli, db, cliOn) {
       return ["bid", "inspect-package", a.path];
     case "submission_import":
       return ["bid", "import-package", a.path];
+    // The programme after selection.
+    case "programme_list":
+      return ["programme", "list"];
+    case "programme_templates":
+      return async () => {
+        const r = await cli(["programme", "templates"]);
+        return r.err ? r : { ok: r.ok.map((t) => t.file) };
+      };
+    case "programme_import":
+      // A shipped template is named by its file name, as the app's command takes it.
+      return ["programme", "import", a.path.includes("/") ? a.path : join(repo, "templates", "programmes", a.path)];
+    case "programme_show":
+      return ["programme", "show", a.code];
+    case "programme_portfolio":
+      return ["programme", "portfolio", a.code];
+    case "programme_charts":
+      return ["programme", "charts", a.code, "--lang", a.lang];
+    case "programme_export":
+      return async () => {
+        const r = await cli(["programme", "export", a.code, "--table", a.table, "--out", a.path, "--lang", a.lang, "--replace"]);
+        return r.err ? r : { ok: r.ok.rows };
+      };
+    case "award_list":
+      return ["award", "list", ...opt("--programme", a.programme)];
+    case "award_show":
+      return ["award", "show", String(a.id), "--lang", a.lang];
+    case "award_chart":
+      return ["award", "chart", String(a.id), "--lang", a.lang];
+    case "award_create":
+      return ["award", "create", "--call", a.call, "--bid", a.bid];
+    case "award_withdraw":
+      return ["award", "withdraw", String(a.id), "--reason", a.reason];
+    case "award_agreement":
+      return ["award", "agreement", String(a.id), "--kind", kebab(a.kind), "--signed", a.signedOn, "--reference", a.reference];
+    case "award_amend": {
+      const r = a.request;
+      const c = r.change;
+      const eur = (flag, v) => (v === null || v === undefined ? [] : [flag, String(v / 100)]);
+      const args = ["award", "amend", String(a.id), "--kind", kebab(c.kind), "--dated", r.dated, "--asked-by", r.asked_by, "--approved-by", r.approved_by, "--reason", r.reason];
+      if (c.kind === "budget_revision")
+        for (const k of ["eu", "member_state", "regional", "private", "loan", "acquisition", "operation"]) args.push(...eur(`--${kebab(k)}`, c[k]));
+      if (c.kind === "extension") args.push("--days", String(c.days));
+      if (c.kind === "coordinator_change") args.push("--host", c.host);
+      if (c.kind === "site_change") args.push("--country", c.country);
+      if (c.kind === "tranche_shares") for (const [code, bp] of c.shares) args.push("--share", `${code}=${bp / 100}`);
+      return args;
+    }
+    case "milestone_update":
+      return a.change.kind === "forecast"
+        ? ["milestone", "update", "--award", String(a.award), "--milestone", a.milestone, "--forecast", a.change.date]
+        : ["milestone", "update", "--award", String(a.award), "--milestone", a.milestone, "--actual", a.change.date, "--evidence", a.change.evidence];
+    case "milestone_verify":
+      return ["milestone", "verify", "--award", String(a.award), "--milestone", a.milestone];
+    case "tranche_action":
+      return ["tranche", "do", a.action, "--award", String(a.award), "--tranche", a.tranche, "--note", a.note];
+    case "report_pdf":
+      // The PDF's bytes, base64 (the page's bridge turns them back into bytes).
+      return async () => {
+        const out = tempFile("report.pdf", "");
+        const r = a.request;
+        const which =
+          r.kind === "portfolio" ? ["portfolio", "--programme", r.programme]
+          : r.kind === "award" ? ["award", "--award", String(r.award_id)]
+          : r.kind === "ranking" ? ["ranking", "--call", r.call]
+          : r.kind === "derisking" ? ["derisking", "--scenario", String(r.scenario_id)]
+          : [r.kind, "--bid", String(r.bid_id)];
+        const w = await cli(["report", ...which, "--out", out, "--lang", a.lang]);
+        return w.err ? w : { ok: { pdf_base64: readFileSync(out).toString("base64") } };
+      };
     default:
       return null;
   }

@@ -473,3 +473,118 @@ test("the office's views in French", async () => {
     await context.close();
   }
 });
+
+test("the portfolio shows the envelope, leverage, the map and the awards; an award's tranche is refused before its gate and released once the milestone is verified", async () => {
+  const db = demo();
+  const portfolio = cli(db, "programme", "portfolio", "INVESTAI");
+  const { page, context, requests, pageErrors } = await open(db, { hash: "#/portfolio/INVESTAI" });
+  await page.getByTestId("pg-envelope").waitFor();
+  // The envelope statement as the CLI computes it, row by row, with its total.
+  assert.equal(await page.getByTestId("pg-envelope").locator("tbody tr").count(), portfolio.by_source.length);
+  const committed = portfolio.by_source.reduce((s, r) => s + r.committed, 0);
+  const eur = (cents) => new Intl.NumberFormat("en-IE", { style: "currency", currency: "EUR", maximumFractionDigits: 0 }).format(cents / 100);
+  assert.match(await page.getByTestId("pg-envelope").locator("tfoot").textContent(), new RegExp(eur(committed).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  assert.match(await page.getByTestId("pg-leverage").textContent(), new RegExp(portfolio.leverage.portfolio.toFixed(2)));
+  // The charts are drawn by the library, with their axes and words.
+  await page.getByTestId("pg-waterfall").locator("svg").waitFor();
+  assert.match(await page.getByTestId("pg-waterfall").textContent(), /Announced.*Committed.*Contracted.*Paid/s);
+  assert.match(await page.getByTestId("pg-leverage-chart").textContent(), /RHEIN-AI/);
+  // A gigafactory call whose host state has not committed is flagged.
+  assert.match(await page.getByTestId("pg-flags").textContent(), /IBERIA-GF: the host state's commitment \(Spain \(ES\)\) is missing or short — €0 of €950,000,000/);
+  await shot(page, "programme-envelope");
+
+  await page.getByTestId("pg-tab-states").click();
+  await page.getByTestId("pg-map").locator("svg").waitFor();
+  assert.match(await page.getByTestId("pg-states").textContent(), /Germany \(DE\)/);
+  await shot(page, "programme-map");
+
+  await page.getByTestId("pg-tab-awards").click();
+  await page.getByTestId("pg-awards").waitFor();
+  assert.equal(await page.getByTestId("pg-awards").locator("tbody tr").count(), 3);
+  await page.getByTestId("pg-filter").fill("rhein");
+  assert.match(await page.getByTestId("pg-shown").textContent(), /1 of 3 awards/);
+  await page.locator("tr[data-acronym=RHEIN-AI]").click();
+  await page.getByTestId("aw-tranches").waitFor();
+  const id = cli(db, "award", "list", "--programme", "INVESTAI").find((a) => a.acronym === "RHEIN-AI").id;
+  assert.match(page.url(), new RegExp(`#/award/${id}$`));
+
+  // A tranche asked before its gate: confirmed, refused with the milestone named, in place.
+  const int1 = page.locator("tr[data-tranche=G-INT1]");
+  await int1.getByTestId("tr-request").click();
+  assert.match(await page.getByTestId("aw-confirm-text").textContent(), /Request Interim payment \(€320,000,000\)/);
+  await page.getByTestId("aw-confirm").click();
+  const refusal = page.getByTestId("aw-confirm-problems");
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /released only once its gate is verified: CONTRACT "Procurement contract signed"/);
+  await page.keyboard.press("Escape");
+  assert.match(await int1.getByTestId("tr-problems").textContent(), /gate is verified/, "the refusal stays beside its tranche");
+  assert.equal(cli(db, "tranche", "list", "--award", String(id)).find((t) => t.code === "G-INT1").state, "planned", "nothing stored");
+  await shot(page, "programme-award-refused");
+
+  // The hosting agreement achieved with its evidence, verified: its state as the CLI reads it.
+  const evidence = join(tmp, `hosting-agreement-${k++}.pdf`);
+  writeFileSync(evidence, "%PDF-1.4 signed hosting agreement\n");
+  const hosting = page.locator("tr[data-milestone=HOSTING]");
+  await hosting.getByTestId("ms-actual").click();
+  await pick(page, evidence);
+  await page.getByTestId("aw-evidence").click();
+  await page.getByTestId("aw-evidence-path").getByText(evidence).waitFor();
+  await page.getByTestId("aw-confirm").click();
+  await page.getByTestId("aw-done").waitFor();
+  await hosting.getByTestId("ms-verify").click();
+  await page.getByTestId("aw-confirm").click();
+  await hosting.getByTestId("ms-state").getByText("verified").waitFor();
+  const ms = cli(db, "milestone", "list", "--award", String(id)).find((m) => m.code === "HOSTING");
+  assert.equal(ms.verified_on !== null, true);
+  assert.match(ms.evidence_sha256, /^[0-9a-f]{64}$/);
+  assert.match(await hosting.textContent(), new RegExp(ms.evidence_sha256.slice(0, 12)));
+  await page.getByTestId("aw-chart").locator("svg").waitFor();
+
+  // The grant agreement signed: the pre-financing's gate opens and the tranche is requested.
+  await page.getByTestId("ag-new").click();
+  await page.getByTestId("ag-kind").selectOption("grant");
+  await page.getByTestId("ag-ref").fill("101234567 — RHEIN-AI grant agreement");
+  await page.getByTestId("aw-confirm").click();
+  await page.getByTestId("aw-agreements").getByText("Grant agreement", { exact: true }).waitFor();
+  const pre = page.locator("tr[data-tranche=G-PRE]");
+  await pre.getByText("verified").waitFor();
+  await pre.getByTestId("tr-request").click();
+  await page.getByTestId("aw-note").fill("pre-financing asked with the signed agreement");
+  await page.getByTestId("aw-confirm").click();
+  await pre.getByTestId("tr-state").getByText("requested").waitFor();
+  assert.equal(cli(db, "tranche", "list", "--award", String(id)).find((t) => t.code === "G-PRE").state, "requested");
+  await shot(page, "programme-award");
+
+  // The disbursement schedule, as CSV: every tranche of every award.
+  await page.goto(`${baseUrl}mock.html#/portfolio/INVESTAI`);
+  await page.getByTestId("pg-export-schedule").waitFor();
+  const csv = join(tmp, `schedule-${k++}.csv`);
+  await pick(page, csv);
+  await page.getByTestId("pg-export-schedule").click();
+  await page.getByTestId("pg-message").getByText(/15 rows written/).waitFor();
+  const lines = readFileSync(csv, "utf8").trim().split("\n");
+  assert.equal(lines.length, 16);
+  assert.match(lines[0], /^Award,State,Status,Tranche,Share \(%\),Amount \(€\)/);
+  assert.deepEqual(requests.filter((u) => !u.startsWith(baseUrl)), [], "no request leaves the machine");
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("the portfolio and an award page in French", async () => {
+  const db = demo();
+  const { page, context } = await open(db, { lang: "fr", hash: "#/portfolio/EUROHPC-AIF" });
+  await page.getByTestId("pg-envelope").waitFor();
+  assert.match(await page.locator("h1").first().textContent(), /Portefeuille du programme/);
+  assert.match(await page.getByTestId("pg-envelope").textContent(), /Programme pour une Europe numérique/);
+  assert.match(await page.getByTestId("pg-waterfall").textContent(), /Annoncé.*Engagé.*Contractualisé.*Versé/s);
+  await page.getByTestId("pg-tab-states").click();
+  assert.match(await page.getByTestId("pg-states").textContent(), /Allemagne \(DE\)/);
+  await shot(page, "programme-fr");
+  await page.getByTestId("pg-tab-awards").click();
+  await page.locator("tr[data-acronym=JUPITER]").click();
+  await page.getByTestId("aw-milestones").waitFor();
+  assert.match(await page.getByTestId("aw-milestones").textContent(), /Convention d’hébergement signée|vérifié/);
+  assert.match(await page.getByTestId("aw-tranches").textContent(), /Préfinancement.*versée/s);
+  await shot(page, "programme-award-fr");
+  await context.close();
+});

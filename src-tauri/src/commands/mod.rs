@@ -3,6 +3,7 @@
 
 pub mod expert;
 pub mod office;
+pub mod programme;
 
 use gigafund::app::{
     self, BidDetail, BidRow, CallCompute, DatabaseInfo, ProgrammeSummary, VerifyReport,

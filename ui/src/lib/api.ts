@@ -3,6 +3,24 @@
 import { invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type {
+  AmendRequest,
+  AgreementKind,
+  Agreement,
+  Amendment,
+  Award,
+  AwardDetail,
+  AwardRow,
+  Commitment,
+  Imported,
+  MilestoneChange,
+  MilestoneView,
+  Portfolio,
+  PortfolioCharts,
+  ProgrammeDetail,
+  ProgrammeRow,
+  ProgrammeTable,
+  TrancheAction,
+  TrancheView,
   AssignmentRow,
   Checkpoint,
   Declared,
@@ -219,6 +237,30 @@ export const api = {
     call<Scenario>("scenario_save", { bidId, name, note, inputs, monteCarlo }),
   scenarioList: (bidId: number | null) => call<Scenario[]>("scenario_list", { bidId }),
   scenarioCompare: (ids: number[]) => call<Comparison>("scenario_compare", { ids }),
+  // The programme after selection.
+  programmeList: () => call<ProgrammeRow[]>("programme_list"),
+  programmeTemplates: () => call<string[]>("programme_templates"),
+  programmeImport: (path: string) => call<Imported>("programme_import", { path }),
+  programmeShow: (code: string) => call<ProgrammeDetail>("programme_show", { code }),
+  programmePortfolio: (code: string) => call<Portfolio>("programme_portfolio", { code }),
+  programmeCharts: (code: string, lang: string) => call<PortfolioCharts>("programme_charts", { code, lang }),
+  programmeCommitment: (programme: string, commitment: Commitment) =>
+    call<Commitment>("programme_commitment", { programme, commitment }),
+  programmeExport: (code: string, table: ProgrammeTable, lang: string, path: string) =>
+    call<number>("programme_export", { code, table, lang, path }),
+  awardList: (programme: string | null) => call<AwardRow[]>("award_list", { programme }),
+  awardShow: (id: number, lang: string) => call<AwardDetail>("award_show", { id, lang }),
+  awardChart: (id: number, lang: string) => call<string>("award_chart", { id, lang }),
+  awardCreate: (callCode: string, bid: string) => call<AwardDetail>("award_create", { call: callCode, bid }),
+  awardWithdraw: (id: number, reason: string) => call<Award>("award_withdraw", { id, reason }),
+  awardAgreement: (id: number, kind: AgreementKind, signedOn: string, reference: string) =>
+    call<Agreement>("award_agreement", { id, kind, signedOn, reference }),
+  awardAmend: (id: number, request: AmendRequest) => call<Amendment>("award_amend", { id, request }),
+  milestoneUpdate: (award: number, milestone: string, change: MilestoneChange) =>
+    call<MilestoneView>("milestone_update", { award, milestone, change }),
+  milestoneVerify: (award: number, milestone: string) => call<MilestoneView>("milestone_verify", { award, milestone }),
+  trancheAction: (award: number, tranche: string, action: TrancheAction, note: string) =>
+    call<TrancheView>("tranche_action", { award, tranche, action, note }),
   /** The PDF bytes of a report, for the preview. */
   reportPdf: (request: ReportRequest, lang: string) => call<ArrayBuffer>("report_pdf", { request, lang }),
   reportSave: (request: ReportRequest, lang: string, path: string) =>

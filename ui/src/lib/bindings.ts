@@ -806,7 +806,7 @@ export type BatchStatus = { running: boolean, done: number, total: number,
  */
 current: string, result: BatchReport | null, error: ErrorPayload | null, };
 
-export type ReportRequest = { "kind": "esr", bid_id: number, } | { "kind": "ranking", call: string, } | { "kind": "submission", bid_id: number, } | { "kind": "derisking", scenario_id: number, };
+export type ReportRequest = { "kind": "esr", bid_id: number, } | { "kind": "ranking", call: string, } | { "kind": "submission", bid_id: number, } | { "kind": "derisking", scenario_id: number, } | { "kind": "portfolio", programme: string, } | { "kind": "award", award_id: number, };
 
 export type Milestone = { name: string, date: string, description: string, };
 
@@ -1228,7 +1228,11 @@ export type ProgrammeDetail = { template: Template, commitments: Array<Commitmen
  * Calls whose host-state commitments are missing (gigafactory calls: before the call
  * opens, Art. 12b(4)).
  */
-flags: Array<string>, };
+flags: Array<string>, 
+/**
+ * The same, as figures (for a flag in the reader's language).
+ */
+gaps: Array<HostStateGap>, };
 
 export type AwardRow = { id: number, programme: string, call_code: string, acronym: string, title: string, host: string, country: string, status: AwardStatus, selected_on: string, eu: Eur, total: Eur, paid: Eur, milestones: number, achieved: number, at_risk: number, 
 /**
@@ -1275,6 +1279,20 @@ export type AmendRequest = { change: AwardChange, dated: string, asked_by: strin
 export type MilestoneChange = { "kind": "forecast", date: string, } | { "kind": "actual", date: string, evidence: string, };
 
 export type TrancheAction = "request" | "review" | "approve" | "pay" | "suspend" | "resume" | "recover";
+
+export type PortfolioCharts = { envelope: string, leverage: string, milestones: string, map: string, };
+
+export type ProgrammeTable = "schedule" | "milestones";
+
+export type HostStateGap = { call: string, acronym: string, host: string, 
+/**
+ * Committed by letters dated on or before the day the call opened.
+ */
+committed: Eur, 
+/**
+ * The bid's Member-State contribution.
+ */
+required: Eur, opens: string, };
 
 export type Declared = { conflict: Conflict, suspended: Array<Suspension>, };
 

@@ -3,6 +3,7 @@
 
 import { expertEn, expertFr, type ExpertDict } from "./i18n/expert";
 import { officeEn, officeFr, type OfficeDict } from "./i18n/office";
+import { programmeEn, programmeFr, type ProgrammeDict } from "./i18n/programme";
 
 export type Lang = "en" | "fr";
 
@@ -365,7 +366,7 @@ const en = {
 };
 
 type BaseDict = typeof en;
-type Dict = BaseDict & OfficeDict & ExpertDict;
+type Dict = BaseDict & OfficeDict & ExpertDict & ProgrammeDict;
 
 const fr: BaseDict = {
   navImport: "Importer",
@@ -726,8 +727,8 @@ const fr: BaseDict = {
 };
 
 const dictionaries: Record<Lang, Dict> = {
-  en: { ...en, ...officeEn, ...expertEn },
-  fr: { ...fr, ...officeFr, ...expertFr },
+  en: { ...en, ...officeEn, ...expertEn, ...programmeEn },
+  fr: { ...fr, ...officeFr, ...expertFr, ...programmeFr },
 };
 const locales: Record<Lang, string> = { en: "en-IE", fr: "fr-FR" };
 

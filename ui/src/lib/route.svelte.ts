@@ -12,7 +12,9 @@ export type Route =
   | { view: "experts"; tab: string; call: string | null }
   | { view: "audit" }
   | { view: "expert" }
-  | { view: "workspace" };
+  | { view: "workspace" }
+  | { view: "programme"; code: string | null; tab: string }
+  | { view: "award"; id: number };
 
 export function parse(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?");
@@ -42,6 +44,11 @@ export function parse(hash: string): Route {
     return { view: "experts", tab: q.get("tab") ?? "roster", call: q.get("call") };
   }
   if (parts[0] === "audit") return { view: "audit" };
+  if (parts[0] === "portfolio") {
+    const tab = new URLSearchParams(query).get("tab") ?? "overview";
+    return { view: "programme", code: parts[1] ? decodeURIComponent(parts[1]) : null, tab };
+  }
+  if (parts[0] === "award" && parts[1] && /^\d+$/.test(parts[1])) return { view: "award", id: Number(parts[1]) };
   if (parts[0] === "expert") return { view: "expert" };
   if (parts[0] === "workspace") return { view: "workspace" };
   if (parts[0] === "import") {
@@ -89,6 +96,12 @@ export function href(route: Route): string {
       return "#/expert";
     case "workspace":
       return "#/workspace";
+    case "programme": {
+      const base = route.code ? `#/portfolio/${encodeURIComponent(route.code)}` : "#/portfolio";
+      return route.tab && route.tab !== "overview" ? `${base}?tab=${route.tab}` : base;
+    }
+    case "award":
+      return `#/award/${route.id}`;
   }
 }
 

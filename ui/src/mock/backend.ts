@@ -127,6 +127,10 @@ async function bridged(cmd: string, args: unknown): Promise<unknown> {
   // The app switches databases: so does the bridge.
   if (cmd === "package_open") window.__GIGAFUND_BRIDGE__ = (answer.ok as { database: string }).database;
   if (cmd === "open_database") window.__GIGAFUND_BRIDGE__ = String((args as { path: string }).path);
+  if (cmd === "report_pdf") {
+    const b64 = (answer.ok as { pdf_base64: string }).pdf_base64;
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
+  }
   return answer.ok;
 }
 
