@@ -1517,7 +1517,16 @@ pub fn portfolio_data(
     let conn = store.conn();
     let p = repo::programme(conn, code)?;
     let portfolio = portfolio(store, code, today)?;
-    let awards = award_rows(store, Some(p.id), today)?;
+    let mut awards = award_rows(store, Some(p.id), today)?;
+    for a in &mut awards {
+        if let Some(m) = a
+            .next_milestone
+            .as_ref()
+            .and_then(|code| p.template.milestone(code))
+        {
+            a.next_milestone = Some(m.name_in(lang).to_string());
+        }
+    }
     let tol = i64::from(p.template.at_risk_days);
     let mut next_milestones = Vec::new();
     let mut by_award: HashMap<i64, Vec<Milestone>> = HashMap::new();

@@ -357,12 +357,12 @@ pub fn render_portfolio(
     doc.table(
         &[
             Column::left(t.get("award"), 1.2),
-            Column::left(t.get("host"), 2.0),
-            Column::left(t.get("status"), 0.9),
-            Column::right(t.get("eu"), 1.0),
+            Column::left(t.get("host"), 1.7),
+            Column::left(t.get("status"), 0.8),
+            Column::right(t.get("eu"), 1.2),
             Column::right(t.get("paid"), 1.0),
-            Column::right(t.get("milestones_done"), 0.9),
-            Column::left(t.get("next_milestone"), 2.0),
+            Column::right(t.get("milestones_done"), 1.0),
+            Column::left(t.get("next_milestone"), 2.1),
         ],
         &rows,
     );

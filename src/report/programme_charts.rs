@@ -440,18 +440,32 @@ pub fn draw_map<DB: DrawingBackend>(
         for ring in &c.rings {
             let pts: Vec<(f64, f64)> = ring.iter().map(|p| project(*p, lon0, k)).collect();
             chart
-                .draw_series(std::iter::once(Polygon::new(pts.clone(), fill.filled())))
+                .draw_series(std::iter::once(Polygon::new(pts, fill.filled())))
                 .map_err(chart_error)?;
-            let mut closed = pts;
-            if let Some(first) = closed.first().copied() {
-                closed.push(first);
+            // The outline, without the edges the frame cut (they are not borders).
+            let on_frame = |p: &[f64; 2]| p[0] <= w || p[0] >= e || p[1] <= s || p[1] >= n;
+            let mut line: Vec<(f64, f64)> = Vec::new();
+            let k_ = ring.len();
+            for i in 0..=k_ {
+                let (a, b) = (&ring[i % k_], &ring[(i + 1) % k_]);
+                let cut = on_frame(a) && on_frame(b);
+                if line.is_empty() {
+                    line.push(project(*a, lon0, k));
+                }
+                if cut || i == k_ {
+                    if line.len() > 1 {
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(
+                                std::mem::take(&mut line),
+                                GREY.stroke_width(1),
+                            )))
+                            .map_err(chart_error)?;
+                    }
+                    line.clear();
+                } else {
+                    line.push(project(*b, lon0, k));
+                }
             }
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    closed,
-                    GREY.stroke_width(1),
-                )))
-                .map_err(chart_error)?;
         }
     }
     let font = (FAMILY, text.px(10.0)).into_font();
@@ -490,7 +504,11 @@ pub fn draw_map<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())
             .map_err(chart_error)?
-            .label(format!("≤ {} {}", text.num(hi, 0), text.y_axis))
+            .label(if text.decimal == ',' {
+                format!("≤ {} M€", text.num(hi, 0))
+            } else {
+                format!("≤ €{}m", text.num(hi, 0))
+            })
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
     }
     chart

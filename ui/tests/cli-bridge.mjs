@@ -282,6 +282,10 @@ function translate(cmd, a, cli, db, cliOn) {
       return ["programme", "portfolio", a.code];
     case "programme_charts":
       return ["programme", "charts", a.code, "--lang", a.lang];
+    case "programme_commitment": {
+      const c = a.commitment;
+      return ["programme", "commitment", "--programme", a.programme, "--country", c.country, "--amount", String(c.amount / 100), "--dated", c.dated, ...opt("--call", c.call_code), "--conditions", c.conditions];
+    }
     case "programme_export":
       return async () => {
         const r = await cli(["programme", "export", a.code, "--table", a.table, "--out", a.path, "--lang", a.lang, "--replace"]);

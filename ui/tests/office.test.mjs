@@ -498,6 +498,18 @@ test("the portfolio shows the envelope, leverage, the map and the awards; an awa
   assert.match(await page.getByTestId("pg-states").textContent(), /Germany \(DE\)/);
   await shot(page, "programme-map");
 
+  // Spain's commitment letter: refused without an amount, then recorded; the flag goes.
+  await page.getByTestId("pg-commitment-new").click();
+  await page.getByTestId("cm-country").fill("ES");
+  await page.getByTestId("cm-dated").fill("2026-01-30");
+  await page.getByTestId("cm-save").click();
+  assert.match(await page.getByTestId("cm-problems").textContent(), /a commitment is a positive amount/);
+  await typeNumber(page.getByTestId("cm-amount"), "950,000,000");
+  await page.getByTestId("cm-save").click();
+  await page.getByTestId("pg-commitments").getByText("Spain (ES)").waitFor();
+  await page.getByTestId("pg-flags").waitFor({ state: "detached" });
+  assert.equal(cli(db, "programme", "show", "INVESTAI").flags.length, 0, "the CLI reads the commitment");
+
   await page.getByTestId("pg-tab-awards").click();
   await page.getByTestId("pg-awards").waitFor();
   assert.equal(await page.getByTestId("pg-awards").locator("tbody tr").count(), 3);
