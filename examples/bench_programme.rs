@@ -11,6 +11,12 @@
 //! * the baseline in the same run: a plain read of the same award, milestone and tranche
 //!   rows to JSON.
 //!
+//! * schedule risk (issue: 500 awards × 20,000 paths, about 10 milestones each, under 1 s
+//!   against a vectorised numpy version of the same draws): `app::programme::schedule_risk`
+//!   on a second programme whose awards have reached at most two milestones, medians of 3
+//!   runs; the awards' milestones and tranches are written to `risk-plans.json` beside the
+//!   database for `benches/schedule_risk_numpy.py`.
+//!
 //! Prints one JSON document.
 
 use gigafund::model::Actor;
@@ -31,14 +37,20 @@ const STATES: [&str; 27] = [
     "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 ];
 
-/// The programme file: its rules, 12 milestones, 8 tranches and `awards` recorded awards.
-fn programme(awards: usize) -> Result<String, std::fmt::Error> {
-    let mut t = String::from(
-        "code = \"BENCH\"\nname = \"Benchmark programme\"\ncalls = [\"BENCH-AIF\"]\nleverage_target = 2.0\n\
+/// The programme file: its rules, 12 milestones, 8 tranches and `awards` recorded awards,
+/// award `n` having reached `reached(n)` milestones.
+fn programme(
+    code: &str,
+    awards: usize,
+    reached: impl Fn(usize) -> usize,
+) -> Result<String, std::fmt::Error> {
+    let mut t = format!(
+        "code = \"{code}\"\nname = \"Benchmark programme\"\ncalls = [\"BENCH-AIF\"]\nleverage_target = 2.0\n\
          at_risk_days = 60\nupgrade_window_years = [1, 3]\n\
-         eu_sources = [{ source = \"digital_europe\", share = 0.5 }, { source = \"horizon_europe\", share = 0.5 }]\n\
+         eu_sources = [{{ source = \"digital_europe\", share = 0.5 }}, {{ source = \"horizon_europe\", share = 0.5 }}]\n\
          [caps]\neu_share_acquisition = 0.5\neu_share_operation = 0.5\n\
-         [payments]\nmax_before_final = 0.9\nretention = 0.05\npre_financing_due_days = 30\ninterim_due_days = 90\nfinal_due_days = 90\n",
+         [payments]\nmax_before_final = 0.9\nretention = 0.05\npre_financing_due_days = 30\ninterim_due_days = 90\nfinal_due_days = 90\n\
+         [schedule_risk]\noptimistic = 0.9\nlikely = 1.0\npessimistic = 1.5\ntarget = \"M12\"\n",
     );
     for i in 1..=12 {
         writeln!(
@@ -82,7 +94,7 @@ fn programme(awards: usize) -> Result<String, std::fmt::Error> {
         let year = 2024 + (n % 3);
         let month = 1 + n % 12;
         // Awards selected in 2024–2026, part-way along their chains: the older, the further.
-        let reached = (n * 7) % 11;
+        let reached = reached(n);
         writeln!(
             t,
             "[[award]]\nacronym = \"AIF-{n:03}\"\ntitle = \"AI Factory {n}\"\nhost = \"Host {n}\"\ncountry = \"{}\"\n\
@@ -127,7 +139,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     if !path.exists() {
         let mut store = Store::open(&path)?;
-        gigafund::app::programme::import_text(&mut store, &actor, "bench.toml", &programme(500)?)?;
+        gigafund::app::programme::import_text(
+            &mut store,
+            &actor,
+            "bench.toml",
+            &programme("BENCH", 500, |n| (n * 7) % 11)?,
+        )?;
+        gigafund::app::programme::import_text(
+            &mut store,
+            &actor,
+            "risk.toml",
+            &programme("RISK", 500, |n| n % 3)?,
+        )?;
     }
     let build = t.elapsed().as_secs_f64();
     let today = chrono::NaiveDate::from_ymd_opt(2027, 6, 1).ok_or("date")?;
@@ -184,6 +207,63 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         figures.3 = milestones.len();
         figures.4 = tranches.len();
     }
+    // Schedule risk, and what numpy needs to draw the same.
+    let store = Store::open(&path)?;
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let mut risk = vec![];
+    let mut last = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let r = gigafund::app::programme::schedule_risk(
+            &store,
+            "RISK",
+            today,
+            20_000,
+            7,
+            None,
+            &|_, _| {},
+            &never,
+        )?;
+        risk.push(t.elapsed().as_secs_f64());
+        last = Some(r);
+    }
+    let last = last.ok_or("no run")?;
+    let mean_probability =
+        last.awards.iter().map(|a| a.probability).sum::<f64>() / last.awards.len().max(1) as f64;
+    let p50_by_year: Vec<(i32, f64)> = last
+        .years
+        .iter()
+        .map(|y| (y.year, y.p50.as_euros_f64()))
+        .collect();
+    let mut plans = Vec::new();
+    let mut remaining = 0usize;
+    for a in gigafund::app::programme::awards(&store, Some("RISK"), today)? {
+        let d = gigafund::app::programme::show_award(&store, a.id, "en", today)?;
+        remaining += d
+            .milestones
+            .iter()
+            .filter(|m| m.milestone.actual.is_none())
+            .count();
+        plans.push(serde_json::json!({
+            "selected_on": d.award.selected_on,
+            "milestones": d.milestones.iter().map(|m| serde_json::json!({
+                "code": m.milestone.code, "baseline": m.milestone.baseline,
+                "forecast": m.milestone.forecast, "actual": m.milestone.actual, "after": m.after,
+            })).collect::<Vec<_>>(),
+            "tranches": d.tranches.iter().map(|t| serde_json::json!({
+                "gate": t.tranche.gate, "due_days": t.tranche.due_days, "cents": t.tranche.amount.0,
+                "paid": t.tranche.state == gigafund::programme::TrancheState::Paid,
+                "fixed_on": t.due_on,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    std::fs::write(
+        dir.join("risk-plans.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "today": today, "paths": 20_000, "optimistic": 0.9, "likely": 1.0, "pessimistic": 1.5,
+            "target": "M12", "awards": plans,
+        }))?,
+    )?;
     let doc = serde_json::json!({
         "database": path.display().to_string(),
         "build_seconds": build,
@@ -194,6 +274,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "json_bytes": figures.1,
         "portfolio_seconds": median(lib),
         "baseline_seconds": median(base),
+        "risk_awards": 500,
+        "risk_paths": 20_000,
+        "risk_remaining_milestones_per_award": remaining as f64 / 500.0,
+        "risk_years": last.years.len(),
+        "risk_mean_probability": mean_probability,
+        "risk_p50_by_year": p50_by_year,
+        "risk_seconds": median(risk),
+        "risk_plans": dir.join("risk-plans.json").display().to_string(),
     });
     println!("{doc}");
     Ok(())

@@ -108,6 +108,10 @@ enum Command {
     /// An award's tranches of the EU contribution, each behind its gate.
     #[command(subcommand)]
     Tranche(cli::programme::TrancheCommand),
+    /// Deviations of a funded award and the actions decided (a payment suspension blocks
+    /// its tranches until lifted).
+    #[command(subcommand)]
+    Deviation(cli::programme::DeviationCommand),
     /// The audit log, newest first, filtered by call, bid, evaluator, kind of change and date.
     Audit(cli::audit::AuditArgs),
 }
@@ -633,6 +637,7 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Award(cmd) => cli::programme::award(&cli, cmd),
         Command::Milestone(cmd) => cli::programme::milestone(&cli, cmd),
         Command::Tranche(cmd) => cli::programme::tranche(&cli, cmd),
+        Command::Deviation(cmd) => cli::programme::deviation(&cli, cmd),
         Command::Verify {
             office_key,
             checkpoint,

@@ -1062,3 +1062,284 @@ fn the_schedule_and_milestone_table_export_as_xlsx_and_csv_with_formulas_neutral
     assert_eq!(range.height(), table.rows.len() + 1);
     Ok(())
 }
+
+fn risk(
+    store: &Store,
+    code: &str,
+    paths: usize,
+    seed: u64,
+    params: Option<&gigafund::programme::template::ScheduleRisk>,
+) -> Res<gigafund::programme::risk::ScheduleRisk> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    Ok(prog::schedule_risk(
+        store,
+        code,
+        date("2026-12-01")?,
+        paths,
+        seed,
+        params,
+        &|_, _| {},
+        &never,
+    )?)
+}
+
+#[test]
+fn schedule_risk_with_zero_width_distributions_is_the_deterministic_forecast() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = demo(dir.path())?;
+    let fixed = gigafund::programme::template::ScheduleRisk {
+        optimistic: 1.0,
+        likely: 1.0,
+        pessimistic: 1.0,
+        target: "OPERATIONAL".into(),
+        target_date: None,
+    };
+    for code in ["EUROHPC-AIF", "INVESTAI"] {
+        let r = risk(&store, code, 500, 7, Some(&fixed))?;
+        assert!(!r.awards.is_empty());
+        for a in &r.awards {
+            let expected = if a.forecast <= a.target { 1.0 } else { 0.0 };
+            assert_eq!(a.probability, expected, "{}: {a:?}", a.acronym);
+            assert_eq!((a.p10, a.p50, a.p90), (a.forecast, a.forecast, a.forecast));
+        }
+        for y in &r.years {
+            assert_eq!(
+                (y.p10, y.p50, y.p90),
+                (y.forecast, y.forecast, y.forecast),
+                "{y:?}"
+            );
+        }
+        // The yearly forecast holds every unpaid euro of the active awards, once.
+        let day = date("2026-12-01")?;
+        let unpaid: Eur = prog::awards(&store, Some(code), day)?
+            .iter()
+            .filter(|a| a.status == AwardStatus::Active)
+            .map(|a| {
+                prog::show_award(&store, a.id, "en", day).map(|d| {
+                    d.tranches
+                        .iter()
+                        .filter(|t| t.tranche.state != TrancheState::Paid)
+                        .map(|t| t.tranche.amount - t.tranche.paid)
+                        .sum::<Eur>()
+                })
+            })
+            .sum::<gigafund::Result<Eur>>()?;
+        assert_eq!(r.years.iter().map(|y| y.forecast).sum::<Eur>(), unpaid);
+    }
+    // JUPITER is operational already (on 5 September 2025, after its baseline): its date is
+    // that one on every path, whatever the draws.
+    let r = risk(&store, "EUROHPC-AIF", 500, 7, None)?;
+    let jupiter = r
+        .awards
+        .iter()
+        .find(|a| a.acronym == "JUPITER")
+        .ok_or("JUPITER")?;
+    let done = date("2025-09-05")?;
+    assert_eq!(
+        (jupiter.p10, jupiter.p90, jupiter.forecast),
+        (done, done, done)
+    );
+    assert_eq!(
+        jupiter.probability,
+        if done <= jupiter.target { 1.0 } else { 0.0 }
+    );
+    Ok(())
+}
+
+#[test]
+fn schedule_risk_is_the_same_on_one_and_two_threads_and_moves_with_its_distributions() -> TestResult
+{
+    let dir = tempfile::tempdir()?;
+    let store = demo(dir.path())?;
+    let on = |threads: usize| -> Res<gigafund::programme::risk::ScheduleRisk> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        // The store is not shared between threads: each run opens the file itself.
+        let path = dir.path().join("programme.sqlite3");
+        Ok(pool.install(|| {
+            Store::open(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|s| risk(&s, "EUROHPC-AIF", 4_000, 42, None).map_err(|e| e.to_string()))
+        })?)
+    };
+    let one = on(1)?;
+    let two = on(2)?;
+    assert_eq!(
+        one, two,
+        "the same seed gives the same figures on 1 and 2 threads"
+    );
+    assert_ne!(
+        one,
+        risk(&store, "EUROHPC-AIF", 4_000, 43, None)?,
+        "another seed, other draws"
+    );
+    // Uncertain awards: the default spread (0.9 / 1 / 1.5) gives probabilities strictly
+    // between 0 and 1 for some; a more pessimistic spread never raises any of them.
+    assert!(
+        one.awards
+            .iter()
+            .any(|a| a.probability > 0.0 && a.probability < 1.0)
+    );
+    let worse = gigafund::programme::template::ScheduleRisk {
+        pessimistic: 3.0,
+        ..one.params.clone()
+    };
+    let w = risk(&store, "EUROHPC-AIF", 4_000, 42, Some(&worse))?;
+    for (a, b) in one.awards.iter().zip(&w.awards) {
+        assert!(
+            b.probability <= a.probability,
+            "{}: {} → {}",
+            a.acronym,
+            a.probability,
+            b.probability
+        );
+        assert!(b.p90 >= a.p90);
+    }
+    for y in &one.years {
+        assert!(y.p10 <= y.p50 && y.p50 <= y.p90, "{y:?}");
+    }
+    // Bounds: no path, or too many, is refused with the rule.
+    let p = refused(prog::schedule_risk(
+        &store,
+        "EUROHPC-AIF",
+        date("2026-12-01")?,
+        0,
+        1,
+        None,
+        &|_, _| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    ))?;
+    assert!(p[0].rule.contains("between 1 and 200,000 paths"));
+    // Cancelled: an error that says so, nothing half-computed.
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    assert!(matches!(
+        prog::schedule_risk(
+            &store,
+            "EUROHPC-AIF",
+            date("2026-12-01")?,
+            100,
+            1,
+            None,
+            &|_, _| {},
+            &cancel
+        ),
+        Err(Error::Cancelled(_))
+    ));
+    Ok(())
+}
+
+#[test]
+fn a_payment_suspension_blocks_the_tranches_until_lifted_and_deviations_are_kept() -> TestResult {
+    use gigafund::programme::{DeviationAction, DeviationKind};
+    let dir = tempfile::tempdir()?;
+    let mut store = demo(dir.path())?;
+    let office = on("2026-12-01")?;
+    let rhein = award_of(&store, "RHEIN-AI")?;
+    prog::record_agreement(
+        &mut store,
+        &office,
+        rhein,
+        AgreementKind::Grant,
+        date("2026-12-01")?,
+        "grant",
+    )?;
+    let req = |action, amount: Option<Eur>| -> Res<prog::DeviationRequest> {
+        Ok(prog::DeviationRequest {
+            kind: DeviationKind::LateReport,
+            subject: "annual report 2026".into(),
+            found: "the 2026 monitoring workbook was not received by 31 January".into(),
+            action,
+            amount,
+            reason: "no report, no payment until it is received".into(),
+            decided_by: "Head of unit, AI infrastructure".into(),
+            dated: date("2026-12-01")?,
+        })
+    };
+    // A reduction without its amount: refused with the rule, nothing stored.
+    let before = audit_len(&store)?;
+    let p = refused(prog::record_deviation(
+        &mut store,
+        &office,
+        rhein,
+        &req(DeviationAction::Reduction, None)?,
+    ))?;
+    assert!(p.iter().any(|x| x.rule.contains("states its amount")));
+    assert_eq!(audit_len(&store)?, before);
+
+    let d = prog::record_deviation(
+        &mut store,
+        &office,
+        rhein,
+        &req(DeviationAction::PaymentSuspension, None)?,
+    )?;
+    // The pre-financing's gate is open, but the suspension stands: refused, naming it.
+    let p = refused(prog::tranche_action(
+        &mut store,
+        &office,
+        rhein,
+        "G-PRE",
+        TrancheAction::Request,
+        "",
+    ))?;
+    assert!(
+        p[0].rule.contains(&format!(
+            "payment suspension decided on 2026-12-01 stands (deviation {}",
+            d.id
+        )),
+        "{}",
+        p[0].rule
+    );
+    let stored = prog::show_award(&store, rhein, "en", date("2026-12-01")?)?;
+    assert_eq!(
+        stored.tranches[0].tranche.state,
+        TrancheState::Planned,
+        "nothing stored"
+    );
+    assert!(stored.deviations[0].blocking());
+
+    // Lifted once, with who and why; the release goes through; a second lift is refused.
+    let lifted = prog::lift_deviation(
+        &mut store,
+        &office,
+        rhein,
+        d.id,
+        "Head of unit",
+        "report received",
+    )?;
+    assert_eq!(lifted.lifted_on, Some(date("2026-12-01")?));
+    prog::tranche_action(
+        &mut store,
+        &office,
+        rhein,
+        "G-PRE",
+        TrancheAction::Request,
+        "",
+    )?;
+    let p = refused(prog::lift_deviation(
+        &mut store,
+        &office,
+        rhein,
+        d.id,
+        "Head of unit",
+        "again",
+    ))?;
+    assert!(
+        p[0].rule
+            .contains("only a suspension that stands is lifted")
+    );
+
+    // The record itself is never rewritten or deleted, even by hand in SQL.
+    for sql in [
+        "UPDATE deviations SET reason = 'nothing happened'",
+        "DELETE FROM deviations",
+        "UPDATE deviations SET lifted_on = NULL",
+    ] {
+        assert!(store.conn().execute(sql, []).is_err(), "{sql} is refused");
+    }
+    let kept = prog::show_award(&store, rhein, "en", date("2026-12-01")?)?.deviations;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].reason, "no report, no payment until it is received");
+    assert_eq!(kept[0].lift_reason.as_deref(), Some("report received"));
+    Ok(())
+}

@@ -11,9 +11,9 @@ use crate::model::{Actor, CallKind, Eur};
 use crate::programme::portfolio::{self, Portfolio};
 use crate::programme::template::{self, RecordedAward, share_bp};
 use crate::programme::{
-    Agreement, AgreementKind, Amendment, AmendmentKind, Award, AwardStatus, Figures, Milestone,
-    MilestoneState, Template, Tranche, TrancheKind, TrancheState, refuse, share_problems,
-    tranche_amounts,
+    Agreement, AgreementKind, Amendment, AmendmentKind, Award, AwardStatus, Deviation,
+    DeviationAction, DeviationKind, Figures, Milestone, MilestoneState, Template, Tranche,
+    TrancheKind, TrancheState, refuse, share_problems, tranche_amounts,
 };
 use crate::store::programme::{self as repo, Commitment, StoredProgramme};
 use crate::store::{Store, Tx};
@@ -383,6 +383,65 @@ pub fn portfolio(store: &Store, code: &str, today: NaiveDate) -> Result<Portfoli
     }))
 }
 
+/// The programme's schedule risk as of `today`: `paths` draws of the remaining milestones'
+/// durations, seeded; `params` replaces the template's distributions (a what-if).
+#[allow(clippy::too_many_arguments)]
+pub fn schedule_risk(
+    store: &Store,
+    code: &str,
+    today: NaiveDate,
+    paths: usize,
+    seed: u64,
+    params: Option<&crate::programme::template::ScheduleRisk>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<crate::programme::risk::ScheduleRisk> {
+    let conn = store.conn();
+    let p = repo::programme(conn, code)?;
+    let mut template = p.template.clone();
+    if let Some(x) = params {
+        template.schedule_risk = x.clone();
+    }
+    let awards = repo::awards(conn, Some(p.id))?;
+    let mut milestones: HashMap<i64, Vec<Milestone>> = HashMap::new();
+    for (id, m) in repo::programme_milestones(conn, p.id)? {
+        milestones.entry(id).or_default().push(m);
+    }
+    let mut tranches: HashMap<i64, Vec<Tranche>> = HashMap::new();
+    for (id, t) in repo::programme_tranches(conn, p.id)? {
+        tranches.entry(id).or_default().push(t);
+    }
+    let grant_signed: HashMap<i64, NaiveDate> =
+        repo::grant_signatures(conn, p.id)?.into_iter().collect();
+    crate::programme::risk::simulate(
+        &crate::programme::risk::Input {
+            template: &template,
+            awards: &awards,
+            milestones: &milestones,
+            tranches: &tranches,
+            grant_signed: &grant_signed,
+            today,
+            paths,
+            seed,
+        },
+        progress,
+        cancel,
+    )
+}
+
+/// A schedule-risk run with its chart, for the Programme view.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct RiskView {
+    pub run: crate::programme::risk::ScheduleRisk,
+    pub chart: String,
+}
+
+pub fn risk_view(run: crate::programme::risk::ScheduleRisk, lang: &str) -> Result<RiskView> {
+    use crate::report::programme_charts as c;
+    let chart = c::risk_chart(&run, &c::chart_text(lang, "risk"), 720, 360)?;
+    Ok(RiskView { run, chart })
+}
+
 // ---------------------------------------------------------------------------------------
 // Awards
 
@@ -517,6 +576,8 @@ pub struct AwardDetail {
     pub ceiling_before_final: Eur,
     pub caps: template::Caps,
     pub flags: Vec<String>,
+    /// Deviations and their actions, oldest first.
+    pub deviations: Vec<Deviation>,
 }
 
 pub fn show_award(store: &Store, id: i64, lang: &str, today: NaiveDate) -> Result<AwardDetail> {
@@ -595,6 +656,7 @@ pub fn show_award(store: &Store, id: i64, lang: &str, today: NaiveDate) -> Resul
         ),
         caps: t.caps.clone(),
         flags,
+        deviations: repo::deviations(conn, id)?,
         award: a,
     })
 }
@@ -1396,6 +1458,29 @@ pub fn tranche_action(
                 }),
             ));
         }
+        // A payment suspension (or a suspension of the payment deadline) blocks every
+        // release until it is lifted: checked here, in the write.
+        if needs_gate
+            && let Some(d) = repo::deviations(tx.conn(), id)?
+                .into_iter()
+                .find(Deviation::blocking)
+        {
+            return Err(refuse(
+                &a.acronym,
+                &field,
+                format!(
+                    "no tranche is released while the {} decided on {} stands (deviation {}: {}); lift it first",
+                    match d.action {
+                        DeviationAction::PaymentDeadlineSuspension => "suspension of the payment deadline",
+                        _ => "payment suspension",
+                    },
+                    d.dated,
+                    d.id,
+                    d.reason
+                ),
+                Some(format!("{:?}", before.state).to_lowercase()),
+            ));
+        }
         use TrancheState as S;
         let wrong = |from: &[S]| -> Result<()> {
             if from.contains(&before.state) {
@@ -1709,6 +1794,150 @@ pub fn award_milestone_chart(
         .collect();
     let h = (220 + 22 * bars.len()).min(1400) as u32;
     c::milestone_chart(&bars, today, &c::chart_text(lang, "milestones"), 760, h)
+}
+
+/// A deviation to record: what was found and the action decided.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct DeviationRequest {
+    pub kind: DeviationKind,
+    pub subject: String,
+    pub found: String,
+    pub action: DeviationAction,
+    pub amount: Option<Eur>,
+    pub reason: String,
+    pub decided_by: String,
+    pub dated: NaiveDate,
+}
+
+/// Records a deviation of an active award with its action, reason and who decided.
+pub fn record_deviation(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    req: &DeviationRequest,
+) -> Result<Deviation> {
+    let mut problems = Vec::new();
+    for (field, v, max) in [
+        ("found", &req.found, 2000),
+        ("reason", &req.reason, 2000),
+        ("decided_by", &req.decided_by, 200),
+    ] {
+        if v.trim().is_empty() || v.chars().count() > max {
+            problems.push(Problem {
+                location: Location::default().with_field(field),
+                rule: format!("is required (at most {max} characters)"),
+                found: None,
+            });
+        }
+    }
+    let needs_amount = matches!(
+        req.action,
+        DeviationAction::Reduction | DeviationAction::RecoveryOrder
+    );
+    match (needs_amount, req.amount) {
+        (true, Some(a)) if a.0 > 0 => {}
+        (true, _) => problems.push(Problem {
+            location: Location::default().with_field("amount"),
+            rule: "a reduction or a recovery order states its amount (positive)".into(),
+            found: req.amount.map(|a| a.to_string()),
+        }),
+        (false, Some(_)) => problems.push(Problem {
+            location: Location::default().with_field("amount"),
+            rule: "only a reduction or a recovery order has an amount".into(),
+            found: req.amount.map(|a| a.to_string()),
+        }),
+        (false, None) => {}
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    store.write(actor, |tx| {
+        let a = repo::award(tx.conn(), id)?;
+        if a.status != AwardStatus::Active {
+            return Err(Error::Conflict(format!(
+                "award {} is not active",
+                a.acronym
+            )));
+        }
+        if req.dated > tx.actor().at.date_naive() {
+            return Err(refuse(
+                &a.acronym,
+                "dated",
+                "a decision is dated today or earlier",
+                Some(req.dated.to_string()),
+            ));
+        }
+        if let Some(paid) = req.amount
+            && req.action == DeviationAction::RecoveryOrder
+        {
+            let total: Eur = repo::tranches(tx.conn(), id)?.iter().map(|t| t.paid).sum();
+            if paid > total {
+                return Err(refuse(
+                    &a.acronym,
+                    "amount",
+                    "a recovery order recovers at most what was paid",
+                    Some(format!("{paid} of {total} paid")),
+                ));
+            }
+        }
+        let d = Deviation {
+            id: 0,
+            kind: req.kind,
+            subject: req.subject.trim().to_string(),
+            found: req.found.trim().to_string(),
+            action: req.action,
+            amount: req.amount,
+            reason: req.reason.trim().to_string(),
+            decided_by: req.decided_by.trim().to_string(),
+            dated: req.dated,
+            lifted_on: None,
+            lifted_by: None,
+            lift_reason: None,
+        };
+        let new_id = repo::insert_deviation(tx, id, &d)?;
+        Ok(Deviation { id: new_id, ..d })
+    })
+}
+
+/// Lifts a suspension (once), with its date, who and why.
+pub fn lift_deviation(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    deviation: i64,
+    by: &str,
+    reason: &str,
+) -> Result<Deviation> {
+    if by.trim().is_empty() || reason.trim().is_empty() {
+        return Err(Error::invalid(
+            Location::default().with_field("reason"),
+            "lifting a suspension says who and why",
+            None,
+        ));
+    }
+    store.write(actor, |tx| {
+        let a = repo::award(tx.conn(), id)?;
+        let d = repo::deviations(tx.conn(), id)?
+            .into_iter()
+            .find(|d| d.id == deviation)
+            .ok_or_else(|| Error::NotFound {
+                kind: "deviation",
+                key: format!("{deviation} of award {}", a.acronym),
+            })?;
+        if !d.blocking() {
+            return Err(refuse(
+                &a.acronym,
+                "deviation",
+                "only a suspension that stands is lifted",
+                Some(match d.lifted_on {
+                    Some(on) => format!("lifted on {on}"),
+                    None => format!("{:?}", d.action).to_lowercase(),
+                }),
+            ));
+        }
+        let today = tx.actor().at.date_naive();
+        repo::lift_deviation(tx, id, &d, today, by.trim(), reason.trim())
+    })
 }
 
 /// Which table to export.

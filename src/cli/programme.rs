@@ -73,6 +73,22 @@ pub enum ProgrammeCommand {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Schedule risk: the remaining milestones' durations drawn from the template's
+    /// triangular distributions; per award the probability of being operational by its
+    /// target date, and the disbursement forecast's P10/P50/P90 by year.
+    Risk {
+        code: String,
+        #[arg(long, default_value_t = 10_000)]
+        paths: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// With --json: the run and its chart (SVG) in the language given, as the app
+        /// shows them.
+        #[arg(long, value_name = "LANG", value_parser = ["en", "fr"])]
+        view: Option<String>,
+    },
     /// Record a Member-State commitment letter.
     Commitment {
         #[arg(long)]
@@ -407,6 +423,80 @@ pub fn programme(cli: &Cli, cmd: &ProgrammeCommand) -> Result<bool> {
                         .map(|d| format!(" in {}", d.display()))
                         .unwrap_or_default()
                 )
+            })
+        }
+        ProgrammeCommand::Risk {
+            code,
+            paths,
+            seed,
+            today: day,
+            view,
+        } => {
+            let store = open(cli)?;
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr()) && !cli.json;
+            let progress = |done: usize, total: usize| {
+                if tty {
+                    eprint!("\r{done}/{total} awards");
+                }
+            };
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let r = prog::schedule_risk(
+                &store,
+                code,
+                day.unwrap_or_else(today),
+                *paths,
+                *seed,
+                None,
+                &progress,
+                &never,
+            )?;
+            if tty {
+                eprintln!();
+            }
+            if let (Some(lang), true) = (view, cli.json) {
+                let v = prog::risk_view(r, lang)?;
+                return output(true, &v, |_| Ok(()));
+            }
+            output(cli.json, &r, |o| {
+                writeln!(
+                    o,
+                    "{code}: {} paths, seed {} (durations × {} / {} / {})",
+                    r.paths, r.seed, r.params.optimistic, r.params.likely, r.params.pessimistic
+                )?;
+                writeln!(
+                    o,
+                    "{:<14} {:>10} {:>11} {:>11} {:>11} {:>11}",
+                    "award", "on time", "target", "P10", "P50", "P90"
+                )?;
+                for a in &r.awards {
+                    writeln!(
+                        o,
+                        "{:<14} {:>9.1} % {:>11} {:>11} {:>11} {:>11}",
+                        a.acronym,
+                        a.probability * 100.0,
+                        a.target.to_string(),
+                        a.p10.to_string(),
+                        a.p50.to_string(),
+                        a.p90.to_string()
+                    )?;
+                }
+                writeln!(
+                    o,
+                    "{:<6} {:>20} {:>20} {:>20} {:>20}",
+                    "year", "forecast", "P10", "P50", "P90"
+                )?;
+                for y in &r.years {
+                    writeln!(
+                        o,
+                        "{:<6} {:>20} {:>20} {:>20} {:>20}",
+                        y.year,
+                        y.forecast.to_string(),
+                        y.p10.to_string(),
+                        y.p50.to_string(),
+                        y.p90.to_string()
+                    )?;
+                }
+                Ok(())
             })
         }
         ProgrammeCommand::Portfolio { code, today: day } => {
@@ -809,4 +899,156 @@ pub fn tranche(cli: &Cli, cmd: &TrancheCommand) -> Result<bool> {
     output(cli.json, &t, |o| {
         print_tranches(o, std::slice::from_ref(&t))
     })
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DeviationKindArg {
+    MilestoneAtRisk,
+    KpiRed,
+    BenchmarkShortfall,
+    LateReport,
+    Other,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DeviationActionArg {
+    PaymentDeadlineSuspension,
+    PaymentSuspension,
+    Reduction,
+    RecoveryOrder,
+    Termination,
+    None,
+}
+
+#[derive(Subcommand)]
+pub enum DeviationCommand {
+    /// The award's deviations and their actions.
+    List {
+        #[arg(long)]
+        award: i64,
+    },
+    /// Record a deviation and the action decided, with its reason and who decided.
+    Add {
+        #[arg(long)]
+        award: i64,
+        #[arg(long, value_enum)]
+        kind: DeviationKindArg,
+        /// The milestone, KPI or report concerned.
+        #[arg(long, default_value = "")]
+        subject: String,
+        /// What was found, in figures.
+        #[arg(long)]
+        found: String,
+        #[arg(long, value_enum)]
+        action: DeviationActionArg,
+        /// The amount of a reduction or a recovery order.
+        #[arg(long, value_name = "EUR")]
+        amount: Option<f64>,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        decided_by: String,
+        #[arg(long)]
+        dated: chrono::NaiveDate,
+    },
+    /// Lift a payment suspension (once).
+    Lift {
+        #[arg(long)]
+        award: i64,
+        #[arg(long)]
+        deviation: i64,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn print_deviations(
+    o: &mut dyn Write,
+    list: &[gigafund::programme::Deviation],
+) -> std::io::Result<()> {
+    for d in list {
+        writeln!(
+            o,
+            "{:>4} {} {:<20} {:<28} {}{} — {} ({}){}",
+            d.id,
+            d.dated,
+            gigafund::store::enum_text(&d.kind).unwrap_or_default(),
+            gigafund::store::enum_text(&d.action).unwrap_or_default(),
+            d.found,
+            d.amount.map(|a| format!(" · {a}")).unwrap_or_default(),
+            d.reason,
+            d.decided_by,
+            match d.lifted_on {
+                Some(on) => format!(" · lifted on {on}"),
+                None if d.blocking() => " · stands".into(),
+                None => String::new(),
+            }
+        )?;
+    }
+    Ok(())
+}
+
+pub fn deviation(cli: &Cli, cmd: &DeviationCommand) -> Result<bool> {
+    use gigafund::programme::{DeviationAction as A, DeviationKind as K};
+    match cmd {
+        DeviationCommand::List { award } => {
+            let store = open(cli)?;
+            let list = prog::show_award(&store, *award, "en", today())?.deviations;
+            output(cli.json, &list, |o| print_deviations(o, &list))
+        }
+        DeviationCommand::Add {
+            award,
+            kind,
+            subject,
+            found,
+            action,
+            amount,
+            reason,
+            decided_by,
+            dated,
+        } => {
+            let mut store = open(cli)?;
+            let req = prog::DeviationRequest {
+                kind: match kind {
+                    DeviationKindArg::MilestoneAtRisk => K::MilestoneAtRisk,
+                    DeviationKindArg::KpiRed => K::KpiRed,
+                    DeviationKindArg::BenchmarkShortfall => K::BenchmarkShortfall,
+                    DeviationKindArg::LateReport => K::LateReport,
+                    DeviationKindArg::Other => K::Other,
+                },
+                subject: subject.clone(),
+                found: found.clone(),
+                action: match action {
+                    DeviationActionArg::PaymentDeadlineSuspension => A::PaymentDeadlineSuspension,
+                    DeviationActionArg::PaymentSuspension => A::PaymentSuspension,
+                    DeviationActionArg::Reduction => A::Reduction,
+                    DeviationActionArg::RecoveryOrder => A::RecoveryOrder,
+                    DeviationActionArg::Termination => A::Termination,
+                    DeviationActionArg::None => A::None,
+                },
+                amount: amount.map(|a| euros("--amount", a)).transpose()?,
+                reason: reason.clone(),
+                decided_by: decided_by.clone(),
+                dated: *dated,
+            };
+            let d = prog::record_deviation(&mut store, &actor(), *award, &req)?;
+            output(cli.json, &d, |o| {
+                print_deviations(o, std::slice::from_ref(&d))
+            })
+        }
+        DeviationCommand::Lift {
+            award,
+            deviation,
+            by,
+            reason,
+        } => {
+            let mut store = open(cli)?;
+            let d = prog::lift_deviation(&mut store, &actor(), *award, *deviation, by, reason)?;
+            output(cli.json, &d, |o| {
+                print_deviations(o, std::slice::from_ref(&d))
+            })
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! the stored state, checked again inside the write that changes that state.
 
 pub mod portfolio;
+pub mod risk;
 pub mod template;
 
 use crate::error::{Error, Location, Problem};
@@ -410,4 +411,66 @@ pub(crate) fn refuse(
         rule,
         found,
     )
+}
+
+/// What a deviation is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviationKind {
+    MilestoneAtRisk,
+    KpiRed,
+    BenchmarkShortfall,
+    LateReport,
+    Other,
+}
+
+/// The action decided on a deviation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviationAction {
+    /// The time limit for paying is suspended: no tranche is paid until lifted.
+    PaymentDeadlineSuspension,
+    /// Payments are suspended: no tranche is requested, approved or paid until lifted.
+    PaymentSuspension,
+    Reduction,
+    RecoveryOrder,
+    Termination,
+    /// Recorded, followed up, no measure.
+    None,
+}
+
+impl DeviationAction {
+    /// Whether, until lifted, it blocks the award's tranches.
+    pub fn blocks_payments(self) -> bool {
+        matches!(
+            self,
+            DeviationAction::PaymentDeadlineSuspension | DeviationAction::PaymentSuspension
+        )
+    }
+}
+
+/// A deviation of a funded award and its action, recorded with its reason and who
+/// decided; a suspension is lifted once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Deviation {
+    pub id: i64,
+    pub kind: DeviationKind,
+    pub subject: String,
+    pub found: String,
+    pub action: DeviationAction,
+    /// The amount of a reduction or a recovery order.
+    pub amount: Option<Eur>,
+    pub reason: String,
+    pub decided_by: String,
+    pub dated: NaiveDate,
+    pub lifted_on: Option<NaiveDate>,
+    pub lifted_by: Option<String>,
+    pub lift_reason: Option<String>,
+}
+
+impl Deviation {
+    /// A suspension not lifted yet.
+    pub fn blocking(&self) -> bool {
+        self.action.blocks_payments() && self.lifted_on.is_none()
+    }
 }

@@ -104,6 +104,34 @@ pub struct Template {
     pub envelope: Vec<EnvelopeLine>,
     pub milestones: Vec<MilestoneTemplate>,
     pub tranches: Vec<TrancheTemplate>,
+    /// The triangular distributions of the remaining milestones' durations.
+    #[serde(default)]
+    pub schedule_risk: ScheduleRisk,
+}
+
+/// Schedule risk: each remaining milestone's duration is its planned duration times a
+/// multiplier drawn from a triangular distribution (optimistic, likely, pessimistic); the
+/// award should reach `target` (a milestone code) by `target_date`, or by that milestone's
+/// baseline when the programme sets no date.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct ScheduleRisk {
+    pub optimistic: f64,
+    pub likely: f64,
+    pub pessimistic: f64,
+    pub target: String,
+    pub target_date: Option<NaiveDate>,
+}
+
+impl Default for ScheduleRisk {
+    fn default() -> Self {
+        ScheduleRisk {
+            optimistic: 0.9,
+            likely: 1.0,
+            pessimistic: 1.5,
+            target: "OPERATIONAL".into(),
+            target_date: None,
+        }
+    }
 }
 
 impl Template {
@@ -197,6 +225,23 @@ struct File {
     award: Vec<AwardFile>,
     #[serde(default)]
     commitment: Vec<CommitmentFile>,
+    #[serde(default)]
+    schedule_risk: Option<ScheduleRiskFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleRiskFile {
+    optimistic: f64,
+    likely: f64,
+    pessimistic: f64,
+    #[serde(default = "operational")]
+    target: String,
+    target_date: Option<toml::value::Datetime>,
+}
+
+fn operational() -> String {
+    "OPERATIONAL".into()
 }
 
 #[derive(Deserialize)]
@@ -613,7 +658,45 @@ pub fn parse(file: &str, text: &str) -> Result<ProgrammeFile> {
         envelope,
         milestones,
         tranches,
+        schedule_risk: match &f.schedule_risk {
+            None => ScheduleRisk::default(),
+            Some(r) => ScheduleRisk {
+                optimistic: r.optimistic,
+                likely: r.likely,
+                pessimistic: r.pessimistic,
+                target: r.target.clone(),
+                target_date: r.target_date.as_ref().and_then(date),
+            },
+        },
     };
+    let r = &template.schedule_risk;
+    p.check(
+        r.optimistic > 0.0
+            && r.optimistic <= r.likely
+            && r.likely <= r.pessimistic
+            && r.pessimistic <= 10.0,
+        "schedule_risk",
+        "optimistic",
+        "0 < optimistic ≤ likely ≤ pessimistic ≤ 10 (multiples of a planned duration)",
+        || format!("{} / {} / {}", r.optimistic, r.likely, r.pessimistic),
+    );
+    p.check(
+        f.schedule_risk
+            .as_ref()
+            .and_then(|x| x.target_date.as_ref())
+            .is_none_or(|d| date(d).is_some()),
+        "schedule_risk",
+        "target_date",
+        "a date such as 2028-12-31",
+        String::new,
+    );
+    p.check(
+        template.milestone(&r.target).is_some(),
+        "schedule_risk",
+        "target",
+        "names one of the programme's milestones",
+        || r.target.clone(),
+    );
     let mut awards = Vec::new();
     let mut acronyms = HashSet::new();
     for (i, a) in f.award.iter().enumerate() {

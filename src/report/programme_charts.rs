@@ -571,6 +571,22 @@ pub fn chart_text(lang: &str, chart: &str) -> ChartText {
                 t("today", "aujourd’hui"),
             ],
         ),
+        "risk" => (
+            t(
+                "Disbursements by year: forecast and range",
+                "Décaissements par année : prévision et fourchette",
+            ),
+            t("Year", "Année"),
+            t("€ million", "millions d’€"),
+            vec![
+                t(
+                    "forecast (milestones on their forecast)",
+                    "prévision (jalons à leur date prévue)",
+                ),
+                t("P10 – P90", "P10 – P90"),
+                t("P50", "P50"),
+            ],
+        ),
         _ => (
             t(
                 "EU contribution awarded by Member State",
@@ -589,4 +605,101 @@ pub fn chart_text(lang: &str, chart: &str) -> ChartText {
         decimal,
         scale: 1.0,
     }
+}
+
+/// The disbursement forecast's range by year: P10–P90 as a band, P50 as a line, the
+/// deterministic forecast as bars (€ m).
+pub fn risk_chart(
+    r: &crate::programme::risk::ScheduleRisk,
+    text: &ChartText,
+    width: u32,
+    height: u32,
+) -> Result<String> {
+    super::finance_charts::svg(width, height, |root| draw_risk(root, r, text))
+}
+
+pub fn draw_risk<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    r: &crate::programme::risk::ScheduleRisk,
+    text: &ChartText,
+) -> Result<()> {
+    let m = 1e6;
+    let ys = &r.years;
+    let top = ys
+        .iter()
+        .flat_map(|y| [y.p90.as_euros_f64(), y.forecast.as_euros_f64()])
+        .fold(0.0, f64::max)
+        / m
+        * 1.12;
+    let (x0, x1) = match (ys.first(), ys.last()) {
+        (Some(a), Some(b)) => (f64::from(a.year) - 0.6, f64::from(b.year) + 0.6),
+        _ => (0.0, 1.0),
+    };
+    root.fill(&WHITE).map_err(chart_error)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(&text.caption, (FAMILY, text.px(16.0)))
+        .margin(text.pxu(12))
+        .x_label_area_size(text.pxu(40))
+        .y_label_area_size(text.pxu(70))
+        .build_cartesian_2d(x0..x1, 0.0..top.max(1.0))
+        .map_err(chart_error)?;
+    chart
+        .configure_mesh()
+        .x_desc(&text.x_axis)
+        .y_desc(&text.y_axis)
+        .label_style((FAMILY, text.px(11.0)))
+        .axis_desc_style((FAMILY, text.px(12.0)))
+        .x_labels(ys.len().clamp(1, 20))
+        .x_label_formatter(&|v| format!("{:.0}", v))
+        .y_label_formatter(&|v| text.num(*v, 0))
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .draw()
+        .map_err(chart_error)?;
+    let w = 0.3;
+    chart
+        .draw_series(ys.iter().map(|y| {
+            let x = f64::from(y.year);
+            Rectangle::new(
+                [(x - w, 0.0), (x + w, y.forecast.as_euros_f64() / m)],
+                LIGHT_BLUE.mix(0.6).filled(),
+            )
+        }))
+        .map_err(chart_error)?
+        .label(text.legend(0))
+        .legend(|(x, y)| {
+            Rectangle::new([(x, y - 5), (x + 10, y + 5)], LIGHT_BLUE.mix(0.6).filled())
+        });
+    // The P10–P90 range of each year as a whisker.
+    chart
+        .draw_series(ys.iter().map(|y| {
+            let x = f64::from(y.year);
+            PathElement::new(
+                vec![(x, y.p10.as_euros_f64() / m), (x, y.p90.as_euros_f64() / m)],
+                ORANGE.stroke_width(3),
+            )
+        }))
+        .map_err(chart_error)?
+        .label(text.legend(1))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], ORANGE.stroke_width(3)));
+    chart
+        .draw_series(LineSeries::new(
+            ys.iter()
+                .map(|y| (f64::from(y.year), y.p50.as_euros_f64() / m)),
+            BLUE.stroke_width(2),
+        ))
+        .map_err(chart_error)?
+        .label(text.legend(2))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], BLUE.stroke_width(2)));
+    chart
+        .draw_series(ys.iter().map(|y| {
+            Circle::new(
+                (f64::from(y.year), y.p50.as_euros_f64() / m),
+                3,
+                BLUE.filled(),
+            )
+        }))
+        .map_err(chart_error)?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, text)
 }

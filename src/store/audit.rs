@@ -316,12 +316,17 @@ pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>> {
     Ok(rows)
 }
 
-/// The triggers that keep the log (and its checkpoints) append-only.
-const PROTECTIONS: [(&str, &str); 4] = [
+/// The triggers that keep the log, its checkpoints, the awards' amendments and their
+/// deviations append-only.
+const PROTECTIONS: [(&str, &str); 8] = [
     ("audit_log_no_update", "audit_log"),
     ("audit_log_no_delete", "audit_log"),
     ("audit_checkpoints_no_update", "audit_checkpoints"),
     ("audit_checkpoints_no_delete", "audit_checkpoints"),
+    ("amendments_no_update", "amendments"),
+    ("amendments_no_delete", "amendments"),
+    ("deviations_no_delete", "deviations"),
+    ("deviations_lift_once", "deviations"),
 ];
 
 /// What is missing of the log's protections (a trigger dropped, or changed so that it no

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_office.sql"),
     include_str!("migrations/0008_trust.sql"),
     include_str!("migrations/0009_programme_layer.sql"),
+    include_str!("migrations/0010_deviations.sql"),
 ];
 
 /// The schema version this build writes.

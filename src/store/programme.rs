@@ -5,7 +5,7 @@ use super::{Tx, enum_from_text, enum_text, from_json, parse_ts, to_json, ts};
 use crate::error::{Error, Result};
 use crate::model::{CallKind, Eur};
 use crate::programme::{
-    Agreement, Amendment, Award, AwardStatus, Figures, Milestone, Template, Tranche,
+    Agreement, Amendment, Award, AwardStatus, Deviation, Figures, Milestone, Template, Tranche,
 };
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -600,6 +600,88 @@ pub fn grant_signatures(conn: &Connection, programme_id: i64) -> Result<Vec<(i64
     let rows = stmt
         .query_map([programme_id], |r| {
             Ok((r.get(0)?, date(1, &r.get::<_, String>(1)?)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------------------------------
+// Deviations
+
+pub fn insert_deviation(tx: &mut Tx<'_>, award_id: i64, d: &Deviation) -> Result<i64> {
+    tx.conn().execute(
+        "INSERT INTO deviations (award_id, kind, subject, found, action, cents, reason,
+            decided_by, dated, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            award_id,
+            enum_text(&d.kind)?,
+            d.subject,
+            d.found,
+            enum_text(&d.action)?,
+            d.amount.map(|a| a.0),
+            d.reason,
+            d.decided_by,
+            d.dated.to_string(),
+            ts(&tx.actor().at)
+        ],
+    )?;
+    let id = tx.conn().last_insert_rowid();
+    let stored = Deviation { id, ..d.clone() };
+    tx.audit::<(), _>("award.deviation", "award", award_id, None, Some(&stored))?;
+    Ok(id)
+}
+
+pub fn lift_deviation(
+    tx: &mut Tx<'_>,
+    award_id: i64,
+    before: &Deviation,
+    on: NaiveDate,
+    by: &str,
+    reason: &str,
+) -> Result<Deviation> {
+    tx.conn().execute(
+        "UPDATE deviations SET lifted_on = ?2, lifted_by = ?3, lift_reason = ?4 WHERE id = ?1",
+        params![before.id, on.to_string(), by, reason],
+    )?;
+    let after = Deviation {
+        lifted_on: Some(on),
+        lifted_by: Some(by.to_string()),
+        lift_reason: Some(reason.to_string()),
+        ..before.clone()
+    };
+    tx.audit(
+        "award.deviation_lifted",
+        "award",
+        award_id,
+        Some(before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+pub fn deviations(conn: &Connection, award_id: i64) -> Result<Vec<Deviation>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, subject, found, action, cents, reason, decided_by, dated,
+                lifted_on, lifted_by, lift_reason
+         FROM deviations WHERE award_id = ?1 ORDER BY dated, id",
+    )?;
+    let rows = stmt
+        .query_map([award_id], |r| {
+            Ok(Deviation {
+                id: r.get(0)?,
+                kind: enum_from_text(1, r.get(1)?)?,
+                subject: r.get(2)?,
+                found: r.get(3)?,
+                action: enum_from_text(4, r.get(4)?)?,
+                amount: r.get::<_, Option<i64>>(5)?.map(Eur),
+                reason: r.get(6)?,
+                decided_by: r.get(7)?,
+                dated: date(8, &r.get::<_, String>(8)?)?,
+                lifted_on: opt_date(9, r.get(9)?)?,
+                lifted_by: r.get(10)?,
+                lift_reason: r.get(11)?,
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)

@@ -107,30 +107,27 @@ fn regression_an_existing_backup_is_never_overwritten() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (store, db) = demo_at(dir.path())?;
     drop(store);
-    // Take the file back to the previous schema (the programme tables removed) twice,
+    // Take the file back to the previous schema (the deviations table removed) twice,
     // with a backup of the first migration already there.
     let downgrade = |db: &Path| -> TestResult {
         raw(db)?.execute_batch(
-            "PRAGMA foreign_keys = OFF;
-             DROP TRIGGER amendments_no_update; DROP TRIGGER amendments_no_delete;
-             DROP TABLE award_tranches; DROP TABLE award_milestones; DROP TABLE amendments;
-             DROP TABLE agreements; DROP TABLE awards; DROP TABLE ms_commitments;
-             DROP TABLE envelope_lines; DROP TABLE programmes;
-             PRAGMA user_version = 8;",
+            "DROP TRIGGER deviations_no_delete; DROP TRIGGER deviations_lift_once;
+             DROP TABLE deviations;
+             PRAGMA user_version = 9;",
         )?;
         Ok(())
     };
     downgrade(&db)?;
     let (_, opened) = Store::open_reporting(&db)?;
     let first = opened.backup.ok_or("a backup")?;
-    assert!(first.to_string_lossy().ends_with(".bak-v8"));
+    assert!(first.to_string_lossy().ends_with(".bak-v9"));
     let kept = sha(&first)?;
     downgrade(&db)?;
     let (_, opened) = Store::open_reporting(&db)?;
     let second = opened.backup.ok_or("a second backup")?;
     assert_ne!(first, second, "a new name");
     assert!(
-        second.to_string_lossy().ends_with(".bak-v8.2"),
+        second.to_string_lossy().ends_with(".bak-v9.2"),
         "{second:?}"
     );
     assert_eq!(sha(&first)?, kept, "the first backup is untouched");

@@ -324,6 +324,16 @@ function translate(cmd, a, cli, db, cliOn) {
       return ["milestone", "verify", "--award", String(a.award), "--milestone", a.milestone];
     case "tranche_action":
       return ["tranche", "do", a.action, "--award", String(a.award), "--tranche", a.tranche, "--note", a.note];
+    case "deviation_add": {
+      const r = a.request;
+      return ["deviation", "add", "--award", String(a.award), "--kind", kebab(r.kind), "--subject", r.subject, "--found", r.found,
+        "--action", kebab(r.action), ...(r.amount === null ? [] : ["--amount", String(r.amount / 100)]),
+        "--reason", r.reason, "--decided-by", r.decided_by, "--dated", r.dated];
+    }
+    case "deviation_lift":
+      return ["deviation", "lift", "--award", String(a.award), "--deviation", String(a.deviation), "--by", a.by, "--reason", a.reason];
+    case "programme_risk":
+      return ["programme", "risk", a.code, "--paths", String(a.paths), "--seed", String(a.seed), "--view", a.lang];
     case "report_pdf":
       // The PDF's bytes, base64 (the page's bridge turns them back into bytes).
       return async () => {

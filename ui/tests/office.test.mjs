@@ -600,3 +600,52 @@ test("the portfolio and an award page in French", async () => {
   await shot(page, "programme-award-fr");
   await context.close();
 });
+
+test("a payment suspension recorded on the award page blocks its tranche until lifted; the schedule risk runs with its chart", async () => {
+  const db = demo();
+  const id = cli(db, "award", "list", "--programme", "INVESTAI").find((a) => a.acronym === "AURORA-GF").id;
+  cli(db, "award", "agreement", String(id), "--kind", "grant", "--signed", new Date().toISOString().slice(0, 10), "--reference", "grant");
+  const { page, context, pageErrors } = await open(db, { hash: `#/award/${id}` });
+  await page.getByTestId("dev-new").waitFor();
+  await page.getByTestId("dev-new").click();
+  await page.getByTestId("dv-kind").selectOption("late_report");
+  await page.getByTestId("dv-found").fill("The 2026 monitoring workbook was not received by 31 January.");
+  await page.getByTestId("dv-action").selectOption("payment_suspension");
+  await page.getByTestId("dv-reason").fill("No report, no payment.");
+  await page.getByTestId("aw-confirm").click();
+  // Who decided is required: refused in the dialog, nothing stored.
+  assert.match(await page.getByTestId("aw-confirm-problems").textContent(), /is required/);
+  assert.equal(cli(db, "deviation", "list", "--award", String(id)).length, 0);
+  await page.getByTestId("dv-decided").fill("Head of unit");
+  await page.getByTestId("aw-confirm").click();
+  await page.getByTestId("dev-stands").waitFor();
+  // The pre-financing's gate is open, but the suspension stands: refused, naming it.
+  const pre = page.locator("tr[data-tranche=G-PRE]");
+  await pre.getByTestId("tr-request").click();
+  await page.getByTestId("aw-confirm").click();
+  assert.match(await page.getByTestId("aw-confirm-problems").textContent(), /while the payment suspension decided on .* stands \(deviation \d+: No report, no payment\.\)/);
+  await page.keyboard.press("Escape");
+  await shot(page, "programme-suspension");
+  await page.getByTestId("dev-lift").click();
+  await page.getByTestId("lf-by").fill("Head of unit");
+  await page.getByTestId("lf-reason").fill("The report was received.");
+  await page.getByTestId("aw-confirm").click();
+  await page.getByTestId("dev-stands").waitFor({ state: "detached" });
+  await pre.getByTestId("tr-request").click();
+  await page.getByTestId("aw-confirm").click();
+  await pre.getByTestId("tr-state").getByText("requested").waitFor();
+
+  await page.goto(`${baseUrl}mock.html#/portfolio/EUROHPC-AIF?tab=risk`);
+  await page.getByTestId("risk-paths").fill("2000");
+  await page.getByTestId("risk-run").click();
+  await page.getByTestId("risk-chart").locator("svg").waitFor();
+  const run = cli(db, "programme", "risk", "EUROHPC-AIF", "--paths", "2000", "--seed", "1");
+  assert.equal(await page.getByTestId("risk-awards").locator("tbody tr").count(), run.awards.length);
+  const first = run.awards[0];
+  const shown = await page.locator(`[data-testid=risk-awards] tr[data-acronym="${first.acronym}"]`).textContent();
+  assert.match(shown, new RegExp(`${(first.probability * 100).toFixed(1)}%`), "the same seed, the same figures as the CLI");
+  assert.match(await page.getByTestId("risk-chart").textContent(), /P10 – P90/);
+  await shot(page, "programme-risk");
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});

@@ -161,3 +161,44 @@ pub fn tranche_action(
         prog::tranche_action(s, &actor(), award, &tranche, action, &note)
     })
 }
+
+#[tauri::command]
+pub fn deviation_add(
+    state: Shared<'_>,
+    award: i64,
+    request: prog::DeviationRequest,
+) -> CommandResult<gigafund::programme::Deviation> {
+    with_store(&state, |s| {
+        prog::record_deviation(s, &actor(), award, &request)
+    })
+}
+
+#[tauri::command]
+pub fn deviation_lift(
+    state: Shared<'_>,
+    award: i64,
+    deviation: i64,
+    by: String,
+    reason: String,
+) -> CommandResult<gigafund::programme::Deviation> {
+    with_store(&state, |s| {
+        prog::lift_deviation(s, &actor(), award, deviation, &by, &reason)
+    })
+}
+
+/// Schedule risk of a programme (20,000 paths of 500 awards take well under a second:
+/// run in the command, the view showing that it runs).
+#[tauri::command]
+pub fn programme_risk(
+    state: Shared<'_>,
+    code: String,
+    paths: usize,
+    seed: u64,
+    lang: String,
+) -> CommandResult<prog::RiskView> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    with_store(&state, |s| {
+        let run = prog::schedule_risk(s, &code, today(), paths, seed, None, &|_, _| {}, &never)?;
+        prog::risk_view(run, &lang)
+    })
+}

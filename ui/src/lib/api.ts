@@ -3,6 +3,9 @@
 import { invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type {
+  Deviation,
+  DeviationRequest,
+  RiskView,
   AmendRequest,
   AgreementKind,
   Agreement,
@@ -261,6 +264,11 @@ export const api = {
   milestoneVerify: (award: number, milestone: string) => call<MilestoneView>("milestone_verify", { award, milestone }),
   trancheAction: (award: number, tranche: string, action: TrancheAction, note: string) =>
     call<TrancheView>("tranche_action", { award, tranche, action, note }),
+  deviationAdd: (award: number, request: DeviationRequest) => call<Deviation>("deviation_add", { award, request }),
+  deviationLift: (award: number, deviation: number, by: string, reason: string) =>
+    call<Deviation>("deviation_lift", { award, deviation, by, reason }),
+  programmeRisk: (code: string, paths: number, seed: number, lang: string) =>
+    call<RiskView>("programme_risk", { code, paths, seed, lang }),
   /** The PDF bytes of a report, for the preview. */
   reportPdf: (request: ReportRequest, lang: string) => call<ArrayBuffer>("report_pdf", { request, lang }),
   reportSave: (request: ReportRequest, lang: string, path: string) =>

@@ -1187,7 +1187,11 @@ at_risk_days: number,
 /**
  * The upgrade is applied for between these years after selection (Art. 15: 1–3).
  */
-upgrade_window_years: [number, number], eu_sources: Array<EuSource>, envelope: Array<EnvelopeLine>, milestones: Array<MilestoneTemplate>, tranches: Array<TrancheTemplate>, };
+upgrade_window_years: [number, number], eu_sources: Array<EuSource>, envelope: Array<EnvelopeLine>, milestones: Array<MilestoneTemplate>, tranches: Array<TrancheTemplate>, 
+/**
+ * The triangular distributions of the remaining milestones' durations.
+ */
+schedule_risk: ScheduleRisk, };
 
 export type EnvelopeRow = { source: Source, year: number, announced: Eur, committed: Eur, contracted: Eur, paid: Eur, };
 
@@ -1270,7 +1274,11 @@ export type AwardDetail = { award: Award, programme_name: string, agreements: Ar
 /**
  * Paid before the final payment, against the ceiling.
  */
-paid_before_final: Eur, ceiling_before_final: Eur, caps: Caps, flags: Array<string>, };
+paid_before_final: Eur, ceiling_before_final: Eur, caps: Caps, flags: Array<string>, 
+/**
+ * Deviations and their actions, oldest first.
+ */
+deviations: Array<Deviation>, };
 
 export type AwardChange = { "kind": "budget_revision", eu: Eur | null, member_state: Eur | null, regional: Eur | null, private: Eur | null, loan: Eur | null, acquisition: Eur | null, operation: Eur | null, } | { "kind": "extension", days: number, } | { "kind": "coordinator_change", host: string, } | { "kind": "site_change", country: string, } | { "kind": "tranche_shares", shares: Array<[string, number]>, } | { "kind": "termination" };
 
@@ -1293,6 +1301,44 @@ committed: Eur,
  * The bid's Member-State contribution.
  */
 required: Eur, opens: string, };
+
+export type DeviationKind = "milestone_at_risk" | "kpi_red" | "benchmark_shortfall" | "late_report" | "other";
+
+export type DeviationAction = "payment_deadline_suspension" | "payment_suspension" | "reduction" | "recovery_order" | "termination" | "none";
+
+export type Deviation = { id: number, kind: DeviationKind, subject: string, found: string, action: DeviationAction, 
+/**
+ * The amount of a reduction or a recovery order.
+ */
+amount: Eur | null, reason: string, decided_by: string, dated: string, lifted_on: string | null, lifted_by: string | null, lift_reason: string | null, };
+
+export type DeviationRequest = { kind: DeviationKind, subject: string, found: string, action: DeviationAction, amount: Eur | null, reason: string, decided_by: string, dated: string, };
+
+export type ScheduleRisk = { optimistic: number, likely: number, pessimistic: number, target: string, target_date: string | null, };
+
+export type AwardRisk = { award_id: number, acronym: string, 
+/**
+ * The date the award should be operational by.
+ */
+target: string, 
+/**
+ * The target milestone's forecast (the deterministic date).
+ */
+forecast: string, 
+/**
+ * Share of paths where the target milestone is reached by the target date.
+ */
+probability: number, p10: string, p50: string, p90: string, };
+
+export type YearRange = { year: number, 
+/**
+ * The disbursement forecast's deterministic figure (every milestone on its forecast).
+ */
+forecast: Eur, p10: Eur, p50: Eur, p90: Eur, };
+
+export type ScheduleRiskRun = { paths: number, seed: number, params: ScheduleRisk, awards: Array<AwardRisk>, years: Array<YearRange>, };
+
+export type RiskView = { run: ScheduleRiskRun, chart: string, };
 
 export type Declared = { conflict: Conflict, suspended: Array<Suspension>, };
 
