@@ -423,24 +423,23 @@ fn check_cell_references(
         .filter(|(p, _)| p.starts_with("xl/worksheets/"))
     {
         let sheet = names.get(part).cloned().unwrap_or_else(|| part.clone());
-        for tag_name in [&b"<c "[..], &b"<row "[..]] {
-            for (i, _) in xml.match_indices_bytes(tag_name) {
-                let Some(r) = attribute(&xml[i..], b"r") else {
-                    continue;
-                };
-                let (col, row) = if tag_name == b"<row " {
-                    let row = std::str::from_utf8(r)
-                        .ok()
-                        .and_then(|t| t.parse::<u64>().ok());
-                    (Some(1), row)
-                } else {
-                    match std::str::from_utf8(r).ok().and_then(parse_cell_ref) {
-                        Some((r, c)) => (Some(u64::from(c) + 1), Some(u64::from(r) + 1)),
-                        None => (None, None),
-                    }
-                };
-                let fits = matches!((col, row), (Some(c), Some(r)) if (1..=MAX_COLUMN).contains(&c) && (1..=MAX_ROW).contains(&r));
-                if !fits {
+        // Every `r` (cell or row) and `ref` (dimension, ranges) attribute, wherever it
+        // stands: the reader computes a reference's column and row without bounds, so a
+        // reference must be checked before it reads, even in a tag nobody expected.
+        for (at, name) in attribute_values(xml, &[&b"r"[..], &b"ref"[..]]) {
+            let value = &xml[at..];
+            let end = value
+                .iter()
+                .position(|b| *b == b'"' || *b == b'\'')
+                .unwrap_or(value.len());
+            let value = &value[..end];
+            let parts: Vec<&[u8]> = if name == b"ref" {
+                value.split(|b| *b == b':' || *b == b' ').collect()
+            } else {
+                vec![value]
+            };
+            for r in parts {
+                if !reference_fits(r, name == b"r") {
                     return Err((
                         format!(
                             "sheet {sheet} places a cell beyond a sheet's limits (A1 to XFD1048576): the file is damaged or was not made by a spreadsheet program"
@@ -452,6 +451,55 @@ fn check_cell_references(
         }
     }
     Ok(())
+}
+
+/// Where the values of the attributes named `names` start (after `name="`), for every
+/// attribute whose name stands after whitespace or a quote.
+fn attribute_values<'a>(xml: &[u8], names: &[&'a [u8]]) -> Vec<(usize, &'a [u8])> {
+    let mut out = Vec::new();
+    for i in 1..xml.len() {
+        if !(xml[i - 1].is_ascii_whitespace() || xml[i - 1] == b'"' || xml[i - 1] == b'\'') {
+            continue;
+        }
+        for name in names {
+            let n = name.len();
+            if xml.len() > i + n + 1
+                && &xml[i..i + n] == *name
+                && xml[i + n] == b'='
+                && matches!(xml[i + n + 1], b'"' | b'\'')
+            {
+                out.push((i + n + 2, *name));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a reference stays within A1..XFD1048576 as the reader parses it: its leading
+/// letters (at most three: XFD) and the digits after them (at most seven). Text that is not
+/// a reference at all is left to the reader, which refuses it without overflowing. A row's
+/// `r` may carry no letters.
+fn reference_fits(r: &[u8], row_allowed: bool) -> bool {
+    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = r[letters..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if letters > 3 || digits > 7 {
+        return false;
+    }
+    let col = r[..letters].iter().fold(0u64, |c, b| {
+        c * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1
+    });
+    let row = r[letters..letters + digits]
+        .iter()
+        .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    let whole = letters + digits == r.len();
+    if !whole || digits == 0 {
+        // Not a reference: the reader refuses it (its letters and digits are in range).
+        return true;
+    }
+    (letters > 0 || row_allowed) && col <= MAX_COLUMN && (1..=MAX_ROW).contains(&row)
 }
 
 /// Byte-string search.
@@ -645,8 +693,16 @@ fn load(bytes: &[u8], format: &'static str, limits: Limits) -> std::result::Resu
             sheets.push(sheet);
         }
     } else {
-        let mut wb =
-            calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| damaged(&e))?;
+        // The reader of the format the bytes showed, never a guess: a compound file with a
+        // zip after it is an .xls that does not read, not an .xlsx the checks above skipped.
+        let mut wb: calamine::Sheets<_> = match format {
+            "ods" => calamine::Sheets::Ods(
+                calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| damaged(&e))?,
+            ),
+            _ => calamine::Sheets::Xls(
+                calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| damaged(&e))?,
+            ),
+        };
         for name in wb.sheet_names() {
             let range = wb.worksheet_range(&name).map_err(|e| damaged(&e))?;
             let mut sheet = SheetData {
