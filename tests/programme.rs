@@ -846,6 +846,9 @@ fn the_portfolio_report_and_the_award_sheet_read_right_in_both_languages_and_ver
         "Germany (DE)",
         "JUPITER",
         "Next milestone of each award",
+        "Schedule risk",
+        "10,000 paths (seed 1)",
+        "No payment is suspended.",
     ] {
         assert!(
             text.contains(expected),
@@ -1297,6 +1300,23 @@ fn a_payment_suspension_blocks_the_tranches_until_lifted_and_deviations_are_kept
         "nothing stored"
     );
     assert!(stored.deviations[0].blocking());
+    // The award sheet and the portfolio report say it stands.
+    let sheet = dir.path().join("sheet.pdf");
+    std::fs::write(
+        &sheet,
+        prog::award_report(&store, rhein, "en", date("2026-12-01")?)?,
+    )?;
+    let text = crate::report::pdftotext(&sheet)?;
+    assert!(text.contains("Deviations and actions"), "{text}");
+    assert!(text.contains("Payment suspension") && text.contains("stands"));
+    let report = dir.path().join("portfolio.pdf");
+    std::fs::write(
+        &report,
+        prog::portfolio_report(&store, "INVESTAI", "fr", date("2026-12-01")?)?,
+    )?;
+    let text = crate::report::pdftotext(&report)?;
+    assert!(text.contains("Suspensions en vigueur"));
+    assert!(text.contains("Suspension des") && text.contains("RHEIN-AI"));
 
     // Lifted once, with who and why; the release goes through; a second lift is refused.
     let lifted = prog::lift_deviation(

@@ -1592,12 +1592,26 @@ pub fn forecast_year(t: &Tranche, a: &Award, ms: &[Milestone], signed: Option<Na
 // ---------------------------------------------------------------------------------------
 // Reports and exports
 
+/// Paths of the schedule risk the portfolio report draws (seed 1).
+pub const REPORT_PATHS: usize = 10_000;
+
 /// The data of the portfolio report (and of the Programme view's charts), as of `today`.
 pub fn portfolio_data(
     store: &Store,
     code: &str,
     lang: &str,
     today: NaiveDate,
+) -> Result<crate::report::programme::PortfolioData> {
+    portfolio_data_with(store, code, lang, today, true)
+}
+
+/// The portfolio's data, with its schedule risk drawn or not (the charts do not need it).
+fn portfolio_data_with(
+    store: &Store,
+    code: &str,
+    lang: &str,
+    today: NaiveDate,
+    with_risk: bool,
 ) -> Result<crate::report::programme::PortfolioData> {
     let conn = store.conn();
     let p = repo::programme(conn, code)?;
@@ -1676,6 +1690,17 @@ pub fn portfolio_data(
             }
         })
         .collect();
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let paths = if with_risk { REPORT_PATHS } else { 1 };
+    let risk = schedule_risk(store, code, today, paths, 1, None, &|_, _| {}, &never)?;
+    let mut suspensions = Vec::new();
+    for a in &awards {
+        for d in repo::deviations(conn, a.id)? {
+            if d.blocking() {
+                suspensions.push((a.acronym.clone(), d));
+            }
+        }
+    }
     Ok(crate::report::programme::PortfolioData {
         portfolio,
         awards,
@@ -1683,6 +1708,8 @@ pub fn portfolio_data(
         next_milestones,
         countries: names,
         participating,
+        risk,
+        suspensions,
     })
 }
 
@@ -1744,7 +1771,7 @@ pub fn portfolio_charts(
     today: NaiveDate,
 ) -> Result<PortfolioCharts> {
     use crate::report::programme_charts as c;
-    let d = portfolio_data(store, code, lang, today)?;
+    let d = portfolio_data_with(store, code, lang, today, false)?;
     let p = &d.portfolio;
     let rows = |n: usize| (220 + 22 * n).min(1400) as u32;
     Ok(PortfolioCharts {

@@ -33,6 +33,10 @@ pub struct PortfolioData {
     pub countries: BTreeMap<String, (String, String)>,
     /// The states that may host (shaded light on the map when they have no award).
     pub participating: Vec<String>,
+    /// Schedule risk, seeded (the report's figures come again from the same data).
+    pub risk: crate::programme::risk::ScheduleRisk,
+    /// Deviations whose suspension stands: (award, deviation).
+    pub suspensions: Vec<(String, crate::programme::Deviation)>,
 }
 
 impl ReportData for PortfolioData {
@@ -374,6 +378,103 @@ pub fn render_portfolio(
             draw_milestones(root, &d.next_milestones, date, &text)
         })?;
     }
+    // Schedule risk and the suspensions that stand.
+    doc.heading(&t.get("risk"));
+    doc.paragraph(&t.fill(
+        "risk_intro",
+        &[
+            ("paths", &number(f64::from(d.risk.paths), 0, lang)),
+            ("seed", &d.risk.seed.to_string()),
+            ("lo", &number(d.risk.params.optimistic, 2, lang)),
+            ("mode", &number(d.risk.params.likely, 2, lang)),
+            ("hi", &number(d.risk.params.pessimistic, 2, lang)),
+        ],
+    ));
+    if !d.risk.years.is_empty() {
+        let mut text = chart_text(lang, "risk");
+        text.scale = 2.0;
+        doc.chart(None, 1400, 700, |root| {
+            super::programme_charts::draw_risk(root, &d.risk, &text)
+        })?;
+        let rows: Vec<Vec<String>> = d
+            .risk
+            .years
+            .iter()
+            .map(|y| {
+                vec![
+                    y.year.to_string(),
+                    eur(y.forecast),
+                    eur(y.p10),
+                    eur(y.p50),
+                    eur(y.p90),
+                ]
+            })
+            .collect();
+        doc.table(
+            &[
+                Column::left(t.get("year"), 0.8),
+                Column::right(t.get("risk_forecast"), 1.3),
+                Column::right("P10", 1.1),
+                Column::right("P50", 1.1),
+                Column::right("P90", 1.1),
+            ],
+            &rows,
+        );
+    }
+    let rows: Vec<Vec<String>> = d
+        .risk
+        .awards
+        .iter()
+        .map(|a| {
+            vec![
+                a.acronym.clone(),
+                a.target.to_string(),
+                a.forecast.to_string(),
+                format!("{} %", number(a.probability * 100.0, 1, lang)),
+                format!("{} · {} · {}", a.p10, a.p50, a.p90),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        doc.table(
+            &[
+                Column::left(t.get("award"), 1.1),
+                Column::left(t.get("risk_target"), 1.0),
+                Column::left(t.get("forecast_date"), 1.0),
+                Column::right(t.get("risk_on_time"), 1.1),
+                Column::left("P10 · P50 · P90", 2.4),
+            ],
+            &rows,
+        );
+    }
+    doc.heading(&t.get("suspensions"));
+    if d.suspensions.is_empty() {
+        doc.paragraph(&t.get("no_suspension"));
+    } else {
+        let rows: Vec<Vec<String>> = d
+            .suspensions
+            .iter()
+            .map(|(acronym, v)| {
+                vec![
+                    acronym.clone(),
+                    v.dated.to_string(),
+                    name_of(&t, "action", &v.action),
+                    v.found.clone(),
+                    format!("{} ({})", v.reason, v.decided_by),
+                ]
+            })
+            .collect();
+        doc.table(
+            &[
+                Column::left(t.get("award"), 1.0),
+                Column::left(t.get("dated"), 0.9),
+                Column::left(t.get("action_heading"), 1.4),
+                Column::left(t.get("found"), 2.0),
+                Column::left(t.get("reason"), 2.0),
+            ],
+            &rows,
+        );
+    }
     doc.note(&t.get("illustrative_note"));
 
     let frame = texts.frame(format!("{title} · {}", p.programme), hash, head);
@@ -687,6 +788,47 @@ pub fn render_award(
         .any(|m| m.state == MilestoneState::AtRisk)
     {
         doc.note(&t.get("at_risk_note"));
+    }
+
+    doc.heading(&t.get("deviations"));
+    if x.deviations.is_empty() {
+        doc.paragraph(&t.get("none"));
+    } else {
+        let rows: Vec<Vec<String>> = x
+            .deviations
+            .iter()
+            .map(|v| {
+                let mut action = name_of(&t, "action", &v.action);
+                if let Some(a) = v.amount {
+                    action.push_str(&format!(" · {}", eur(a)));
+                }
+                match (v.lifted_on, v.blocking()) {
+                    (Some(on), _) => action.push_str(&format!(
+                        " · {}",
+                        t.fill("lifted", &[("date", &on.to_string())])
+                    )),
+                    (None, true) => action.push_str(&format!(" · {}", t.get("stands"))),
+                    _ => {}
+                }
+                vec![
+                    v.dated.to_string(),
+                    name_of(&t, "deviation", &v.kind),
+                    v.found.clone(),
+                    action,
+                    format!("{} ({})", v.reason, v.decided_by),
+                ]
+            })
+            .collect();
+        doc.table(
+            &[
+                Column::left(t.get("dated"), 0.9),
+                Column::left(t.get("kind"), 1.2),
+                Column::left(t.get("found"), 2.0),
+                Column::left(t.get("action_heading"), 1.6),
+                Column::left(t.get("reason"), 1.8),
+            ],
+            &rows,
+        );
     }
 
     let frame = texts.frame(format!("{title} · {}", a.acronym), hash, head);
