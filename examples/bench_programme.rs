@@ -50,7 +50,7 @@ fn programme(
          eu_sources = [{{ source = \"digital_europe\", share = 0.5 }}, {{ source = \"horizon_europe\", share = 0.5 }}]\n\
          [caps]\neu_share_acquisition = 0.5\neu_share_operation = 0.5\n\
          [payments]\nmax_before_final = 0.9\nretention = 0.05\npre_financing_due_days = 30\ninterim_due_days = 90\nfinal_due_days = 90\n\
-         [schedule_risk]\noptimistic = 0.9\nlikely = 1.0\npessimistic = 1.5\ntarget = \"M12\"\n",
+         [schedule_risk]\noptimistic = 0.8\nlikely = 1.0\npessimistic = 1.25\ntarget = \"M12\"\n",
     );
     for i in 1..=12 {
         writeln!(
@@ -171,7 +171,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let store = Store::open(&path)?;
         let conn = store.conn();
         let awards: Vec<(i64, String, String, String, String, String)> = conn
-            .prepare("SELECT id, acronym, country, status, selected_on, figures FROM awards")?
+            .prepare(
+                "SELECT id, acronym, country, status, selected_on, figures FROM awards
+                 WHERE programme_id = (SELECT id FROM programmes WHERE code = 'BENCH')",
+            )?
             .query_map([], |r| {
                 Ok((
                     r.get(0)?,
@@ -184,12 +187,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })?
             .collect::<Result<_, _>>()?;
         let milestones: Vec<Row> = conn
-            .prepare("SELECT award_id, code, baseline, forecast, actual, verified_on FROM award_milestones")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+            .prepare(
+                "SELECT m.award_id, m.code, m.baseline, m.forecast, m.actual, m.verified_on
+                 FROM award_milestones m JOIN awards a ON a.id = m.award_id
+                 WHERE a.programme_id = (SELECT id FROM programmes WHERE code = 'BENCH')",
+            )?
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
             .collect::<Result<_, _>>()?;
         let tranches: Vec<(i64, String, String, i64, i64, Option<String>)> = conn
             .prepare(
-                "SELECT award_id, code, state, cents, paid_cents, paid_on FROM award_tranches",
+                "SELECT t.award_id, t.code, t.state, t.cents, t.paid_cents, t.paid_on
+                 FROM award_tranches t JOIN awards a ON a.id = t.award_id
+                 WHERE a.programme_id = (SELECT id FROM programmes WHERE code = 'BENCH')",
             )?
             .query_map([], |r| {
                 Ok((
@@ -207,7 +225,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         figures.3 = milestones.len();
         figures.4 = tranches.len();
     }
-    // Schedule risk, and what numpy needs to draw the same.
+    // Schedule risk, and what numpy needs to draw the same: drawn up as of the first
+    // selections, so that no open milestone is already overdue.
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).ok_or("date")?;
     let store = Store::open(&path)?;
     let never = std::sync::atomic::AtomicBool::new(false);
     let mut risk = vec![];
@@ -260,7 +280,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(
         dir.join("risk-plans.json"),
         serde_json::to_vec(&serde_json::json!({
-            "today": today, "paths": 20_000, "optimistic": 0.9, "likely": 1.0, "pessimistic": 1.5,
+            "today": today, "paths": 20_000, "optimistic": last.params.optimistic,
+            "likely": last.params.likely, "pessimistic": last.params.pessimistic,
             "target": "M12", "awards": plans,
         }))?,
     )?;

@@ -249,16 +249,23 @@ impl Plan {
         }
     }
 
-    fn year_of(&self, days: &[i32], gate: &Gate, due: i32, first: i32) -> usize {
+    /// The index of the year a tranche falls in: `bounds` holds the first day of each year
+    /// after the first (a search over 15 numbers, not a calendar conversion per draw).
+    fn year_of(&self, days: &[i32], gate: &Gate, due: i32, bounds: &[i32]) -> usize {
         let at = match gate {
             Gate::Milestone(i) => days[*i],
             Gate::Day(d) => *d,
         }
         .saturating_add(due)
         .max(self.today);
-        let y = date(at).year() - first;
-        (y.max(0) as usize).min(YEARS - 1)
+        bounds.partition_point(|b| *b <= at)
     }
+}
+
+/// The value at quantile `x` (nearest rank), by selection rather than a full sort.
+fn nth<T: Copy + Ord>(v: &mut [T], x: f64) -> T {
+    let k = ((v.len() - 1) as f64 * x).round() as usize;
+    *v.select_nth_unstable(k).1
 }
 
 fn invalid(field: &str, rule: &str, found: String) -> Error {
@@ -281,6 +288,9 @@ pub fn simulate(
     let p = input.template.schedule_risk.clone();
     let tri = Triangular::new(&p);
     let first = input.today.year();
+    let bounds: Vec<i32> = (1..YEARS as i32)
+        .map(|y| NaiveDate::from_ymd_opt(first + y, 1, 1).map_or(i32::MAX, day))
+        .collect();
     let plans: Vec<Plan> = input
         .awards
         .iter()
@@ -315,7 +325,7 @@ pub fn simulate(
             plan.walk(&mut days, || 1.0);
             let forecast_day = plan.target.map(|i| days[i]);
             for (gate, due, cents) in &plan.tranches {
-                acc.forecast[plan.year_of(&days, gate, *due, first)] += cents;
+                acc.forecast[plan.year_of(&days, gate, *due, &bounds)] += cents;
             }
             let mut rng = award_rng(input.seed, plan.id);
             let mut reached = Vec::with_capacity(if plan.target.is_some() { n } else { 0 });
@@ -330,12 +340,11 @@ pub fn simulate(
                 }
                 let row = &mut acc.sums[path * YEARS..(path + 1) * YEARS];
                 for (gate, due, cents) in &plan.tranches {
-                    row[plan.year_of(&days, gate, *due, first)] += cents;
+                    row[plan.year_of(&days, gate, *due, &bounds)] += cents;
                 }
             }
             if let (Some(f), false) = (forecast_day, reached.is_empty()) {
-                reached.sort_unstable();
-                let q = |x: f64| date(reached[((reached.len() - 1) as f64 * x).round() as usize]);
+                let mut q = |x: f64| date(nth(&mut reached, x));
                 acc.awards.push(AwardRisk {
                     award_id: plan.id,
                     acronym: plan.acronym.clone(),
@@ -371,8 +380,7 @@ pub fn simulate(
         if acc.forecast[y] == 0 && column.iter().all(|v| *v == 0) {
             continue;
         }
-        column.sort_unstable();
-        let q = |x: f64| Eur(column[((n - 1) as f64 * x).round() as usize]);
+        let mut q = |x: f64| Eur(nth(&mut column, x));
         years.push(YearRange {
             year: first + y as i32,
             forecast: Eur(acc.forecast[y]),
