@@ -1363,3 +1363,68 @@ fn a_payment_suspension_blocks_the_tranches_until_lifted_and_deviations_are_kept
     assert_eq!(kept[0].lift_reason.as_deref(), Some("report received"));
     Ok(())
 }
+
+#[test]
+fn the_early_warnings_list_suspensions_then_overdue_milestones_then_late_tranches() -> TestResult {
+    use gigafund::app::programme::WarningKind;
+    use gigafund::programme::{DeviationAction, DeviationKind};
+    let dir = tempfile::tempdir()?;
+    let mut store = demo(dir.path())?;
+    let day = date("2026-12-01")?;
+    // By hand: every open milestone of an active award whose forecast has passed.
+    let mut overdue = 0;
+    let mut late = 0;
+    for a in prog::awards(&store, Some("EUROHPC-AIF"), day)? {
+        let d = prog::show_award(&store, a.id, "en", day)?;
+        overdue += d
+            .milestones
+            .iter()
+            .filter(|m| m.milestone.actual.is_none() && m.milestone.forecast < day)
+            .count();
+        late += d.tranches.iter().filter(|t| t.late).count();
+    }
+    let list = prog::early_warnings(&store, "EUROHPC-AIF", "en", day)?;
+    let count = |k| list.iter().filter(|w| w.kind == k).count();
+    assert!(overdue > 0, "the demo has overdue milestones");
+    assert_eq!(count(WarningKind::MilestoneOverdue), overdue);
+    assert_eq!(count(WarningKind::TrancheLate), late);
+    assert_eq!(count(WarningKind::SuspensionStands), 0);
+    // Gravest first, then the longest overdue.
+    let days: Vec<i64> = list
+        .iter()
+        .filter(|w| w.kind == WarningKind::MilestoneOverdue)
+        .map(|w| w.days)
+        .collect();
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
+
+    let adria = award_of(&store, "ADRIA-AIF")?;
+    prog::record_deviation(
+        &mut store,
+        &on("2026-12-01")?,
+        adria,
+        &prog::DeviationRequest {
+            kind: DeviationKind::MilestoneAtRisk,
+            subject: "HOSTING".into(),
+            found: "no hosting agreement six months after selection".into(),
+            action: DeviationAction::PaymentDeadlineSuspension,
+            amount: None,
+            reason: "the hosting agreement is not signed".into(),
+            decided_by: "Programme office".into(),
+            dated: day,
+        },
+    )?;
+    let list = prog::early_warnings(&store, "EUROHPC-AIF", "en", day)?;
+    assert_eq!(list[0].kind, WarningKind::SuspensionStands);
+    assert_eq!(list[0].acronym, "ADRIA-AIF");
+    // The portfolio report prints the list.
+    let pdf = dir.path().join("warnings.pdf");
+    std::fs::write(
+        &pdf,
+        prog::portfolio_report(&store, "EUROHPC-AIF", "en", day)?,
+    )?;
+    let text = crate::report::pdftotext(&pdf)?;
+    assert!(text.contains("Early warnings"));
+    assert!(text.contains("Suspension stands"));
+    assert!(text.contains("Milestone overdue"));
+    Ok(())
+}

@@ -121,6 +121,7 @@ fn main() {
             commands::programme::deviation_add,
             commands::programme::deviation_lift,
             commands::programme::programme_risk,
+            commands::programme::programme_warnings,
             commands::expert::startup_file,
             commands::expert::expert_key,
             commands::expert::expert_key_create,

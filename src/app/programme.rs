@@ -1710,6 +1710,7 @@ fn portfolio_data_with(
         participating,
         risk,
         suspensions,
+        warnings: early_warnings(store, code, lang, today)?,
     })
 }
 
@@ -2095,4 +2096,99 @@ mod erased {
             crate::store::enum_text(self).unwrap_or_default()
         }
     }
+}
+
+/// What an early warning is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// A payment suspension (or a suspension of the payment deadline) stands.
+    SuspensionStands,
+    /// A milestone not achieved whose forecast date has passed.
+    MilestoneOverdue,
+    /// A tranche paid late, or due and unpaid.
+    TrancheLate,
+    /// A milestone whose forecast is behind its baseline by more than the tolerance.
+    MilestoneAtRisk,
+}
+
+/// One line of the portfolio's early-warning list, in figures (the reader words it).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+pub struct Warning {
+    pub award_id: i64,
+    pub acronym: String,
+    pub kind: WarningKind,
+    /// The milestone's name, the tranche's code or the suspension's reason.
+    pub subject: String,
+    /// The forecast, the due date or the decision's date.
+    pub date: NaiveDate,
+    /// Days overdue, late or behind the baseline.
+    pub days: i64,
+}
+
+/// The portfolio's early warnings as of `today`, the gravest first: suspensions that
+/// stand, overdue milestones, late tranches, milestones at risk (then by days).
+pub fn early_warnings(
+    store: &Store,
+    code: &str,
+    lang: &str,
+    today: NaiveDate,
+) -> Result<Vec<Warning>> {
+    let p = repo::programme(store.conn(), code)?;
+    let mut out = Vec::new();
+    for a in repo::awards(store.conn(), Some(p.id))?
+        .into_iter()
+        .filter(|a| a.status == AwardStatus::Active)
+    {
+        let d = show_award(store, a.id, lang, today)?;
+        let w = |kind, subject: String, date: NaiveDate, days: i64| Warning {
+            award_id: a.id,
+            acronym: a.acronym.clone(),
+            kind,
+            subject,
+            date,
+            days,
+        };
+        for v in d.deviations.iter().filter(|v| v.blocking()) {
+            out.push(w(
+                WarningKind::SuspensionStands,
+                v.reason.clone(),
+                v.dated,
+                (today - v.dated).num_days(),
+            ));
+        }
+        for m in &d.milestones {
+            if m.milestone.actual.is_none() && m.milestone.forecast < today {
+                out.push(w(
+                    WarningKind::MilestoneOverdue,
+                    m.name.clone(),
+                    m.milestone.forecast,
+                    (today - m.milestone.forecast).num_days(),
+                ));
+            } else if m.state == MilestoneState::AtRisk {
+                out.push(w(
+                    WarningKind::MilestoneAtRisk,
+                    m.name.clone(),
+                    m.milestone.forecast,
+                    m.slip_days,
+                ));
+            }
+        }
+        for t in d.tranches.iter().filter(|t| t.late) {
+            let until = t.tranche.paid_on.unwrap_or(today);
+            out.push(w(
+                WarningKind::TrancheLate,
+                t.tranche.code.clone(),
+                t.due_on,
+                (until - t.due_on).num_days(),
+            ));
+        }
+    }
+    out.sort_by(|x, y| {
+        x.kind
+            .cmp(&y.kind)
+            .then(y.days.cmp(&x.days))
+            .then(x.acronym.cmp(&y.acronym))
+    });
+    Ok(out)
 }

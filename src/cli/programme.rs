@@ -89,6 +89,15 @@ pub enum ProgrammeCommand {
         #[arg(long, value_name = "LANG", value_parser = ["en", "fr"])]
         view: Option<String>,
     },
+    /// The early-warning list: suspensions that stand, overdue milestones, late tranches,
+    /// milestones at risk, the gravest first.
+    Warnings {
+        code: String,
+        #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
+        lang: String,
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
     /// Record a Member-State commitment letter.
     Commitment {
         #[arg(long)]
@@ -497,6 +506,28 @@ pub fn programme(cli: &Cli, cmd: &ProgrammeCommand) -> Result<bool> {
                     )?;
                 }
                 Ok(())
+            })
+        }
+        ProgrammeCommand::Warnings {
+            code,
+            lang,
+            today: day,
+        } => {
+            let store = open(cli)?;
+            let list = prog::early_warnings(&store, code, lang, day.unwrap_or_else(today))?;
+            output(cli.json, &list, |o| {
+                for w in &list {
+                    writeln!(
+                        o,
+                        "{:<14} {:<20} {} {:>5} days  {}",
+                        w.acronym,
+                        gigafund::store::enum_text(&w.kind).unwrap_or_default(),
+                        w.date,
+                        w.days,
+                        w.subject
+                    )?;
+                }
+                writeln!(o, "{} warnings", list.len())
             })
         }
         ProgrammeCommand::Portfolio { code, today: day } => {

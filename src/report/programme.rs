@@ -37,6 +37,8 @@ pub struct PortfolioData {
     pub risk: crate::programme::risk::ScheduleRisk,
     /// Deviations whose suspension stands: (award, deviation).
     pub suspensions: Vec<(String, crate::programme::Deviation)>,
+    /// The early-warning list, the gravest first.
+    pub warnings: Vec<crate::app::programme::Warning>,
 }
 
 impl ReportData for PortfolioData {
@@ -174,6 +176,42 @@ pub fn render_portfolio(
         ]);
     }
     doc.table(&c.facts_columns(2.0, Align::Left), &rows);
+
+    doc.heading(&t.get("warnings"));
+    if d.warnings.is_empty() {
+        doc.paragraph(&t.get("no_warning"));
+    } else {
+        let rows: Vec<Vec<String>> = d
+            .warnings
+            .iter()
+            .take(40)
+            .map(|w| {
+                vec![
+                    w.acronym.clone(),
+                    name_of(&t, "warning", &w.kind),
+                    w.subject.clone(),
+                    w.date.to_string(),
+                    number(w.days as f64, 0, lang),
+                ]
+            })
+            .collect();
+        doc.table(
+            &[
+                Column::left(t.get("award"), 1.1),
+                Column::left(t.get("kind"), 1.5),
+                Column::left(t.get("warning_subject"), 2.2),
+                Column::left(t.get("dated"), 1.0),
+                Column::right(t.get("warning_days"), 0.8),
+            ],
+            &rows,
+        );
+        if d.warnings.len() > 40 {
+            doc.note(&t.fill(
+                "warnings_more",
+                &[("n", &(d.warnings.len() - 40).to_string())],
+            ));
+        }
+    }
 
     // The envelope by source, then by year.
     let envelope_columns = |first: String| {

@@ -332,6 +332,8 @@ function translate(cmd, a, cli, db, cliOn) {
     }
     case "deviation_lift":
       return ["deviation", "lift", "--award", String(a.award), "--deviation", String(a.deviation), "--by", a.by, "--reason", a.reason];
+    case "programme_warnings":
+      return ["programme", "warnings", a.code, "--lang", a.lang];
     case "programme_risk":
       return ["programme", "risk", a.code, "--paths", String(a.paths), "--seed", String(a.seed), "--view", a.lang];
     case "report_pdf":

@@ -489,6 +489,9 @@ test("the portfolio shows the envelope, leverage, the map and the awards; an awa
   await page.getByTestId("pg-waterfall").locator("svg").waitFor();
   assert.match(await page.getByTestId("pg-waterfall").textContent(), /Announced.*Committed.*Contracted.*Paid/s);
   assert.match(await page.getByTestId("pg-leverage-chart").textContent(), /RHEIN-AI/);
+  // The early warnings as the CLI lists them.
+  const warnings = cli(db, "programme", "warnings", "INVESTAI");
+  assert.match(await page.getByTestId("pg-warnings").locator("h2").textContent(), new RegExp(`\\(${warnings.length}\\)`));
   // A gigafactory call whose host state has not committed is flagged.
   assert.match(await page.getByTestId("pg-flags").textContent(), /IBERIA-GF: the host state's commitment \(Spain \(ES\)\) is missing or short — €0 of €950,000,000/);
   await shot(page, "programme-envelope");

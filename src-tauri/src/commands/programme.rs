@@ -202,3 +202,12 @@ pub fn programme_risk(
         prog::risk_view(run, &lang)
     })
 }
+
+#[tauri::command]
+pub fn programme_warnings(
+    state: Shared<'_>,
+    code: String,
+    lang: String,
+) -> CommandResult<Vec<prog::Warning>> {
+    with_store(&state, |s| prog::early_warnings(s, &code, &lang, today()))
+}

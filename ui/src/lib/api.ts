@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type {
+  Warning,
   Deviation,
   DeviationRequest,
   RiskView,
@@ -267,6 +268,7 @@ export const api = {
   deviationAdd: (award: number, request: DeviationRequest) => call<Deviation>("deviation_add", { award, request }),
   deviationLift: (award: number, deviation: number, by: string, reason: string) =>
     call<Deviation>("deviation_lift", { award, deviation, by, reason }),
+  programmeWarnings: (code: string, lang: string) => call<Warning[]>("programme_warnings", { code, lang }),
   programmeRisk: (code: string, paths: number, seed: number, lang: string) =>
     call<RiskView>("programme_risk", { code, paths, seed, lang }),
   /** The PDF bytes of a report, for the preview. */

@@ -1340,6 +1340,22 @@ export type ScheduleRiskRun = { paths: number, seed: number, params: ScheduleRis
 
 export type RiskView = { run: ScheduleRiskRun, chart: string, };
 
+export type WarningKind = "suspension_stands" | "milestone_overdue" | "tranche_late" | "milestone_at_risk";
+
+export type Warning = { award_id: number, acronym: string, kind: WarningKind, 
+/**
+ * The milestone's name, the tranche's code or the suspension's reason.
+ */
+subject: string, 
+/**
+ * The forecast, the due date or the decision's date.
+ */
+date: string, 
+/**
+ * Days overdue, late or behind the baseline.
+ */
+days: number, };
+
 export type Declared = { conflict: Conflict, suspended: Array<Suspension>, };
 
 export type KeyInfo = { path: string, public_key: string, fingerprint: string, created_at: string | null, 
