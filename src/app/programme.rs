@@ -359,26 +359,44 @@ pub fn add_commitment(
     })
 }
 
-pub fn portfolio(store: &Store, code: &str, today: NaiveDate) -> Result<Portfolio> {
-    let conn = store.conn();
-    let p = repo::programme(conn, code)?;
-    let awards = repo::awards(conn, Some(p.id))?;
+/// A programme's awards with their milestones, tranches and grant signatures, read in
+/// four queries (not per award).
+struct Rows {
+    awards: Vec<Award>,
+    milestones: HashMap<i64, Vec<Milestone>>,
+    tranches: HashMap<i64, Vec<Tranche>>,
+    grant_signed: HashMap<i64, NaiveDate>,
+}
+
+fn rows(conn: &rusqlite::Connection, programme_id: i64) -> Result<Rows> {
     let mut milestones: HashMap<i64, Vec<Milestone>> = HashMap::new();
-    for (id, m) in repo::programme_milestones(conn, p.id)? {
+    for (id, m) in repo::programme_milestones(conn, programme_id)? {
         milestones.entry(id).or_default().push(m);
     }
     let mut tranches: HashMap<i64, Vec<Tranche>> = HashMap::new();
-    for (id, t) in repo::programme_tranches(conn, p.id)? {
+    for (id, t) in repo::programme_tranches(conn, programme_id)? {
         tranches.entry(id).or_default().push(t);
     }
-    let grant_signed: HashMap<i64, NaiveDate> =
-        repo::grant_signatures(conn, p.id)?.into_iter().collect();
+    Ok(Rows {
+        awards: repo::awards(conn, Some(programme_id))?,
+        milestones,
+        tranches,
+        grant_signed: repo::grant_signatures(conn, programme_id)?
+            .into_iter()
+            .collect(),
+    })
+}
+
+pub fn portfolio(store: &Store, code: &str, today: NaiveDate) -> Result<Portfolio> {
+    let conn = store.conn();
+    let p = repo::programme(conn, code)?;
+    let r = rows(conn, p.id)?;
     Ok(portfolio::compute(&portfolio::Input {
         template: &p.template,
-        awards: &awards,
-        milestones: &milestones,
-        tranches: &tranches,
-        grant_signed: &grant_signed,
+        awards: &r.awards,
+        milestones: &r.milestones,
+        tranches: &r.tranches,
+        grant_signed: &r.grant_signed,
         today,
     }))
 }
@@ -402,24 +420,14 @@ pub fn schedule_risk(
     if let Some(x) = params {
         template.schedule_risk = x.clone();
     }
-    let awards = repo::awards(conn, Some(p.id))?;
-    let mut milestones: HashMap<i64, Vec<Milestone>> = HashMap::new();
-    for (id, m) in repo::programme_milestones(conn, p.id)? {
-        milestones.entry(id).or_default().push(m);
-    }
-    let mut tranches: HashMap<i64, Vec<Tranche>> = HashMap::new();
-    for (id, t) in repo::programme_tranches(conn, p.id)? {
-        tranches.entry(id).or_default().push(t);
-    }
-    let grant_signed: HashMap<i64, NaiveDate> =
-        repo::grant_signatures(conn, p.id)?.into_iter().collect();
+    let r = rows(conn, p.id)?;
     crate::programme::risk::simulate(
         &crate::programme::risk::Input {
             template: &template,
-            awards: &awards,
-            milestones: &milestones,
-            tranches: &tranches,
-            grant_signed: &grant_signed,
+            awards: &r.awards,
+            milestones: &r.milestones,
+            tranches: &r.tranches,
+            grant_signed: &r.grant_signed,
             today,
             paths,
             seed,
@@ -1800,6 +1808,20 @@ pub fn portfolio_charts(
     })
 }
 
+/// An award's milestones as the milestone chart draws them.
+pub fn milestone_bars(d: &AwardDetail) -> Vec<crate::report::programme_charts::MilestoneBar> {
+    d.milestones
+        .iter()
+        .map(|m| crate::report::programme_charts::MilestoneBar {
+            label: m.name.clone(),
+            baseline: m.milestone.baseline,
+            forecast: m.milestone.forecast,
+            actual: m.milestone.actual,
+            state: m.state,
+        })
+        .collect()
+}
+
 /// An award's milestone chart as SVG, for its page.
 pub fn award_milestone_chart(
     store: &Store,
@@ -1809,17 +1831,7 @@ pub fn award_milestone_chart(
 ) -> Result<String> {
     use crate::report::programme_charts as c;
     let d = show_award(store, id, lang, today)?;
-    let bars: Vec<c::MilestoneBar> = d
-        .milestones
-        .iter()
-        .map(|m| c::MilestoneBar {
-            label: m.name.clone(),
-            baseline: m.milestone.baseline,
-            forecast: m.milestone.forecast,
-            actual: m.milestone.actual,
-            state: m.state,
-        })
-        .collect();
+    let bars = milestone_bars(&d);
     let h = (220 + 22 * bars.len()).min(1400) as u32;
     c::milestone_chart(&bars, today, &c::chart_text(lang, "milestones"), 760, h)
 }

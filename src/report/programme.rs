@@ -763,17 +763,7 @@ pub fn render_award(
         &rows,
     );
     if !x.milestones.is_empty() {
-        let bars: Vec<MilestoneBar> = x
-            .milestones
-            .iter()
-            .map(|m| MilestoneBar {
-                label: m.name.clone(),
-                baseline: m.milestone.baseline,
-                forecast: m.milestone.forecast,
-                actual: m.milestone.actual,
-                state: m.state,
-            })
-            .collect();
+        let bars = crate::app::programme::milestone_bars(x);
         let mut text = chart_text(lang, "milestones");
         text.scale = 2.0;
         let h = (300 + 44 * bars.len()).min(2000) as u32;
