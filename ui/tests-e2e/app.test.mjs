@@ -36,7 +36,7 @@ before(async () => {
 
 after(async () => {
   await app?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 60, retryDelay: 250 });
 });
 
 test("the app opens on the demo programme with the Gigafund window title", async () => {

@@ -144,6 +144,9 @@ export async function startApp({ appBin, db, home, shots, args = [] }) {
       await wd("DELETE", s("")).catch(() => {});
       driver.kill();
       await new Promise((r) => driver.once("exit", r).once("error", r));
+      // The app and its web processes may outlive the driver for a moment, still writing
+      // into the test's HOME: give them that moment before the folder is removed.
+      await new Promise((r) => setTimeout(r, 500));
     },
   };
   return app;

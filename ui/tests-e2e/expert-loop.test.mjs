@@ -34,7 +34,7 @@ before(() => {
 });
 after(async () => {
   await app?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 60, retryDelay: 250 });
 });
 
 test("an expert with no database makes a key, opens the office's package, scores and returns it; the office gets exactly those scores", async () => {

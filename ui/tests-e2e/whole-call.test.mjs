@@ -64,7 +64,7 @@ before(async () => {
 });
 after(async () => {
   await app?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 60, retryDelay: 250 });
 });
 
 /** The applicants' side: the three antenna bids' submission packages, from their workbooks. */
