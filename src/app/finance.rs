@@ -198,7 +198,7 @@ pub fn bid_inputs(bid: &Bid) -> Result<BidInputs> {
         ref_elec_price: p.elec_price,
     });
     notes.push(format!(
-        "capex and opex from the bid's lines ({y0}–{op1}); revenue from FINANCE.md's reference \
+        "capex and opex from the bid's lines ({y0}–{op1}); revenue from the reference model's \
          prices (p_new €{:.2}/h, utilisation {:.0} %): set them for this bid",
         p.p_new,
         p.util * 100.0

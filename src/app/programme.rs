@@ -779,7 +779,7 @@ pub(crate) fn create_award_in(tx: &mut Tx<'_>, call_code: &str, bid_key: &str) -
                     &bid.acronym,
                     "list",
                     "an award is made from the main list (or the reserve list after a withdrawal)",
-                    Some(format!("{:?} ({})", ranked.list, ranked.reason)),
+                    Some(format!("{} ({})", words(&ranked.list), ranked.reason)),
                 ));
             }
         };
@@ -862,8 +862,9 @@ pub fn withdraw(store: &mut Store, actor: &Actor, id: i64, reason: &str) -> Resu
         let before = repo::award(tx.conn(), id)?;
         if before.status != AwardStatus::Active {
             return Err(Error::Conflict(format!(
-                "award {} is {:?}, not active",
-                before.acronym, before.status
+                "award {} is {}, not active",
+                before.acronym,
+                words(&before.status)
             )));
         }
         let paid: Eur = repo::tranches(tx.conn(), id)?.iter().map(|t| t.paid).sum();
@@ -1015,8 +1016,9 @@ pub fn amend(store: &mut Store, actor: &Actor, id: i64, req: &AmendRequest) -> R
         let before = repo::award(tx.conn(), id)?;
         if before.status != AwardStatus::Active {
             return Err(Error::Conflict(format!(
-                "award {} is {:?}: it is no longer amended",
-                before.acronym, before.status
+                "award {} is {}: it is no longer amended",
+                before.acronym,
+                words(&before.status)
             )));
         }
         let p = repo::programme(tx.conn(), &before.programme)?;
@@ -1141,7 +1143,7 @@ pub fn amend(store: &mut Store, actor: &Actor, id: i64, req: &AmendRequest) -> R
                             &before.acronym,
                             &format!("tranche {code}"),
                             "only a tranche not yet requested changes its share",
-                            Some(format!("{:?}", t.state)),
+                            Some(words(&t.state)),
                         ));
                     }
                     t.share_bp = *bp;
@@ -1460,7 +1462,7 @@ pub fn tranche_action(
                     Some(g) => ms
                         .iter()
                         .find(|m| &m.code == g)
-                        .map(|m| format!("{:?}", m.state(i64::from(t.at_risk_days))).to_lowercase())
+                        .map(|m| words(&m.state(i64::from(t.at_risk_days))))
                         .unwrap_or_default(),
                     None => "no grant agreement recorded".into(),
                 }),
@@ -1486,7 +1488,7 @@ pub fn tranche_action(
                     d.id,
                     d.reason
                 ),
-                Some(format!("{:?}", before.state).to_lowercase()),
+                Some(words(&before.state)),
             ));
         }
         use TrancheState as S;
@@ -1497,8 +1499,8 @@ pub fn tranche_action(
                 Err(refuse(
                     &a.acronym,
                     &field,
-                    format!("{action:?} is for a tranche {}", from.iter().map(|s| format!("{s:?}").to_lowercase()).collect::<Vec<_>>().join(" or ")),
-                    Some(format!("{:?}", before.state).to_lowercase()),
+                    format!("{} is for a tranche {}", words(&action), from.iter().map(words).collect::<Vec<_>>().join(" or ")),
+                    Some(words(&before.state)),
                 ))
             }
         };
@@ -1971,7 +1973,7 @@ pub fn lift_deviation(
                 "only a suspension that stands is lifted",
                 Some(match d.lifted_on {
                     Some(on) => format!("lifted on {on}"),
-                    None => format!("{:?}", d.action).to_lowercase(),
+                    None => words(&d.action),
                 }),
             ));
         }
@@ -2203,4 +2205,11 @@ pub fn early_warnings(
             .then(x.acronym.cmp(&y.acronym))
     });
     Ok(out)
+}
+
+/// An enum's stored name in words (`under_review` → "under review"), for a refusal.
+fn words<T: Serialize>(v: &T) -> String {
+    crate::store::enum_text(v)
+        .unwrap_or_default()
+        .replace('_', " ")
 }

@@ -521,7 +521,9 @@ pub fn programme(cli: &Cli, cmd: &ProgrammeCommand) -> Result<bool> {
                         o,
                         "{:<14} {:<20} {} {:>5} days  {}",
                         w.acronym,
-                        gigafund::store::enum_text(&w.kind).unwrap_or_default(),
+                        gigafund::store::enum_text(&w.kind)
+                            .unwrap_or_default()
+                            .replace('_', " "),
                         w.date,
                         w.days,
                         w.subject
@@ -1005,8 +1007,12 @@ fn print_deviations(
             "{:>4} {} {:<20} {:<28} {}{} — {} ({}){}",
             d.id,
             d.dated,
-            gigafund::store::enum_text(&d.kind).unwrap_or_default(),
-            gigafund::store::enum_text(&d.action).unwrap_or_default(),
+            gigafund::store::enum_text(&d.kind)
+                .unwrap_or_default()
+                .replace('_', " "),
+            gigafund::store::enum_text(&d.action)
+                .unwrap_or_default()
+                .replace('_', " "),
             d.found,
             d.amount.map(|a| format!(" · {a}")).unwrap_or_default(),
             d.reason,

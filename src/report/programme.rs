@@ -709,7 +709,7 @@ pub fn render_award(
                 vec![
                     m.dated.to_string(),
                     name_of(&t, "amendment", &m.kind),
-                    format!("{} → {}", brief(&m.old_value), brief(&m.new_value)),
+                    change_text(&t, &m.old_value, &m.new_value, lang),
                     format!("{} / {}", m.asked_by, m.approved_by),
                     m.reason.clone(),
                 ]
@@ -864,17 +864,76 @@ pub fn render_award(
     doc.finish(&frame, &format!("{title} — {}", a.acronym), vec![key])
 }
 
-/// An amendment's old or new value in a line: its fields as `key: value`.
-fn brief(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Object(m) => m
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", brief(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        serde_json::Value::Array(a) => a.iter().map(brief).collect::<Vec<_>>().join(", "),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "—".into(),
+/// What an amendment changed, in the report's words: for figures, each field that moved
+/// (euros as euros), for lists their items before and after.
+fn change_text(
+    t: &Section<'_>,
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+    lang: &str,
+) -> String {
+    use serde_json::Value;
+    const MONEY: [&str; 10] = [
+        "eu",
+        "eu_acquisition",
+        "eu_operation",
+        "member_state",
+        "regional",
+        "private",
+        "loan",
+        "guarantee",
+        "acquisition",
+        "operation",
+    ];
+    let label = |k: &str| match k {
+        "private" => t.get("private_equity"),
+        "country" => t.get("state"),
+        "host" | "status" | "eu" | "eu_acquisition" | "eu_operation" | "member_state"
+        | "regional" | "loan" | "guarantee" | "acquisition" | "operation" => t.get(k),
         other => other.to_string(),
+    };
+    let value = |k: &str, v: &Value| match (v.as_i64(), v.as_str()) {
+        (Some(c), _) if MONEY.contains(&k) => eur_m(c as f64 / 100.0, lang),
+        (_, Some(s)) if k == "status" => t.get(&format!("status_{s}")),
+        (_, Some(s)) => s.to_string(),
+        _ => v.to_string(),
+    };
+    let item = |v: &Value| match v {
+        // A tranche's share: [code, basis points].
+        Value::Array(a) if a.len() == 2 => format!(
+            "{} {} %",
+            a[0].as_str().unwrap_or_default(),
+            number(a[1].as_f64().unwrap_or(0.0) / 100.0, 2, lang)
+        ),
+        // A milestone's baseline: {code, baseline}.
+        Value::Object(m) => format!(
+            "{} {}",
+            m.get("code").and_then(Value::as_str).unwrap_or_default(),
+            m.get("baseline")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        ),
+        other => other.to_string(),
+    };
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => b
+            .iter()
+            .filter(|(k, v)| a.get(*k) != Some(*v))
+            .map(|(k, v)| {
+                format!(
+                    "{}: {} → {}",
+                    label(k),
+                    a.get(k).map_or_else(|| "—".into(), |x| value(k, x)),
+                    value(k, v)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        (Value::Array(a), Value::Array(b)) => format!(
+            "{} → {}",
+            a.iter().map(item).collect::<Vec<_>>().join(", "),
+            b.iter().map(item).collect::<Vec<_>>().join(", ")
+        ),
+        (a, b) => format!("{} → {}", item(a), item(b)),
     }
 }
