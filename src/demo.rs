@@ -300,6 +300,41 @@ pub fn load(store: &mut Store, actor: &Actor, files: &DemoFiles) -> Result<()> {
                 }
             }
         }
+        appraisals(tx)?;
         Ok(())
     })
+}
+
+/// Paths of the demo's appraisal Monte Carlo (enough for a probability of default to two
+/// figures; the analyst runs more in the Finance view).
+const APPRAISAL_PATHS: u32 = 2_000;
+
+/// The appraisal of every demo award made from a bid with a guarantee or a loan: the bid's
+/// finance scenario with its Monte Carlo saved, as an EIB analyst would before signing, so
+/// that the portfolio's contingent liabilities have their probability of a call.
+fn appraisals(tx: &mut crate::store::Tx<'_>) -> Result<()> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    for a in crate::store::programme::awards(tx.conn(), None)? {
+        let Some(bid_id) = a.bid_id else { continue };
+        if a.figures.guarantee.0 == 0 && a.figures.loan.0 == 0 {
+            continue;
+        }
+        let bid = store::bids::get(tx.conn(), bid_id)?;
+        let inputs = crate::app::finance::bid_inputs(&bid)?.inputs;
+        let outcome = crate::finance::engine::run(&inputs)?;
+        let mc = crate::finance::montecarlo::run(&inputs, APPRAISAL_PATHS, 1, &|_, _| {}, &never)?;
+        store::scenarios::insert(
+            tx,
+            &store::scenarios::NewScenario {
+                bid_id: Some(bid_id),
+                name: "Appraisal",
+                inputs: &inputs,
+                metrics: &outcome.metrics,
+                monte_carlo: Some(&mc),
+                engine_version: crate::finance::ENGINE_VERSION,
+                note: "Saved by the demo: the bid's own figures, before signature",
+            },
+        )?;
+    }
+    Ok(())
 }

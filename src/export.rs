@@ -144,16 +144,21 @@ impl Table {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         let bytes = if csv { self.to_csv()? } else { self.to_xlsx()? };
-        if !replace && path.exists() {
-            return Err(Error::Conflict(format!(
-                "{} already exists: an export is never written over another file",
-                path.display()
-            )));
-        }
-        // Written beside, then moved in place: a failed write leaves no half file.
-        let part = path.with_extension("part");
-        std::fs::write(&part, &bytes).map_err(|e| Error::io(&part, e))?;
-        std::fs::rename(&part, path).map_err(|e| Error::io(path, e))?;
+        write_file(path, &bytes, replace)?;
         Ok(bytes.len())
     }
+}
+
+/// Writes a generated file: never over another file unless `replace`, and written beside
+/// then moved in place, so that a failed write leaves no half file.
+pub fn write_file(path: &Path, bytes: &[u8], replace: bool) -> Result<()> {
+    if !replace && path.exists() {
+        return Err(Error::Conflict(format!(
+            "{} already exists: a generated file is never written over another file",
+            path.display()
+        )));
+    }
+    let part = path.with_extension("part");
+    std::fs::write(&part, bytes).map_err(|e| Error::io(&part, e))?;
+    std::fs::rename(&part, path).map_err(|e| Error::io(path, e))
 }

@@ -112,6 +112,11 @@ enum Command {
     /// its tranches until lifted).
     #[command(subcommand)]
     Deviation(cli::programme::DeviationCommand),
+    /// Monitoring of funded awards: the yearly monitoring workbook, indicators against
+    /// the bid's claims, acceptance benchmarks and delivered compute per euro, the access
+    /// ledger and the contingent liabilities.
+    #[command(subcommand)]
+    Monitoring(cli::monitoring::MonitoringCommand),
     /// The audit log, newest first, filtered by call, bid, evaluator, kind of change and date.
     Audit(cli::audit::AuditArgs),
 }
@@ -638,6 +643,7 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Milestone(cmd) => cli::programme::milestone(&cli, cmd),
         Command::Tranche(cmd) => cli::programme::tranche(&cli, cmd),
         Command::Deviation(cmd) => cli::programme::deviation(&cli, cmd),
+        Command::Monitoring(cmd) => cli::monitoring::run(&cli, cmd),
         Command::Verify {
             office_key,
             checkpoint,

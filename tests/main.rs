@@ -8,6 +8,7 @@ mod expert;
 mod finance;
 mod fuzz_corpus;
 mod ingest;
+mod monitoring;
 mod office;
 mod programme;
 mod report;

@@ -8,6 +8,7 @@ pub mod evaluation;
 pub mod expert;
 pub mod finance;
 pub mod intake;
+pub mod monitoring;
 pub mod programme;
 pub mod reports;
 pub mod settings;

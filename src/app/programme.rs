@@ -1721,6 +1721,8 @@ fn portfolio_data_with(
         risk,
         suspensions,
         warnings: early_warnings(store, code, lang, today)?,
+        monitoring: super::monitoring::portfolio(store, code, lang, today)?,
+        liabilities: super::monitoring::liabilities(store, code, &|_, _| {}, &never)?,
     })
 }
 
@@ -1738,6 +1740,7 @@ pub fn award_sheet_data(
         .map(|c| (c.en.clone(), c.fr.clone()))
         .unwrap_or_else(|| (detail.award.country.clone(), detail.award.country.clone()));
     Ok(crate::report::programme::AwardSheetData {
+        monitoring: super::monitoring::view(store, id, lang, today)?,
         detail,
         country,
         leverage_target: p.template.leverage_target,
@@ -2124,6 +2127,12 @@ pub enum WarningKind {
     TrancheLate,
     /// A milestone whose forecast is behind its baseline by more than the tolerance.
     MilestoneAtRisk,
+    /// A year's monitoring report is missing after its due date.
+    ReportLate,
+    /// The latest monitoring report has an indicator in red.
+    KpiRed,
+    /// A re-run of the acceptance benchmark fell short, or is overdue.
+    BenchmarkShortfall,
 }
 
 /// One line of the portfolio's early-warning list, in figures (the reader words it).
@@ -2196,6 +2205,11 @@ pub fn early_warnings(
                 t.due_on,
                 (until - t.due_on).num_days(),
             ));
+        }
+        for (kind, subject, date, days) in
+            super::monitoring::award_warnings(store.conn(), &a, &p.template, lang, today)?
+        {
+            out.push(w(kind, subject, date, days));
         }
     }
     out.sort_by(|x, y| {

@@ -6,6 +6,7 @@ pub mod bid;
 pub mod call;
 pub mod eval;
 pub mod model;
+pub mod monitoring;
 pub mod office;
 pub mod programme;
 pub mod report;

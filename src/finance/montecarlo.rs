@@ -431,6 +431,12 @@ pub fn prepare(p: &Inputs) -> Result<Prepared> {
 impl Prepared {
     /// One path: the inputs with the path's draws, the base case's debt (§ Monte Carlo).
     pub fn path(&self, i: u64, seed: u64) -> PathResult {
+        self.path_shocked(i, seed, &[])
+    }
+
+    /// One path with its draws moved by a shock (each driver × (1 + change)) after they
+    /// are drawn, against the base case's debt: the debt stays as it was sized.
+    pub fn path_shocked(&self, i: u64, seed: u64, shock: &[(String, f64)]) -> PathResult {
         let mut rng = path_rng(seed, i);
         let k = self.names.len();
         let z: Vec<f64> = (0..k).map(|_| StandardNormal.sample(&mut rng)).collect();
@@ -440,6 +446,11 @@ impl Prepared {
             if let (Some(base), Some(d)) = (self.base.get(name), self.spec.distributions.get(name))
             {
                 q.set(name, d.sample(base, x));
+            }
+        }
+        for (name, change) in shock {
+            if let Some(v) = q.get(name) {
+                q.set(name, v * (1.0 + change));
             }
         }
         self.evaluate(&q)
@@ -512,6 +523,19 @@ pub fn run(
     progress: &(dyn Fn(u32, u32) + Sync),
     cancel: &AtomicBool,
 ) -> Result<MonteCarlo> {
+    run_shocked(p, &[], paths, seed, progress, cancel)
+}
+
+/// [`run`] with every path's drivers moved by `shock` (driver, change) after the draws,
+/// the debt sized on the base case as in [`run`]: the stress of a portfolio's guarantees.
+pub fn run_shocked(
+    p: &Inputs,
+    shock: &[(String, f64)],
+    paths: u32,
+    seed: u64,
+    progress: &(dyn Fn(u32, u32) + Sync),
+    cancel: &AtomicBool,
+) -> Result<MonteCarlo> {
     if paths == 0 {
         return Err(Error::invalid(
             Location::default().with_field("paths"),
@@ -530,7 +554,9 @@ pub fn run(
             }
             let from = chunk * CHUNK;
             let to = (from + CHUNK).min(total);
-            let out: Vec<PathResult> = (from..to).map(|i| prepared.path(i as u64, seed)).collect();
+            let out: Vec<PathResult> = (from..to)
+                .map(|i| prepared.path_shocked(i as u64, seed, shock))
+                .collect();
             let now = done.fetch_add(to - from, Ordering::Relaxed) + to - from;
             progress(now as u32, paths);
             Some(out)

@@ -7,7 +7,9 @@ pub mod benchmarks;
 pub mod bid_file;
 pub mod call_template;
 pub mod hardware;
+pub mod monitoring;
 pub mod roster;
+pub mod sheet;
 pub mod workbook;
 pub mod workbook_template;
 

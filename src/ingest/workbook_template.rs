@@ -112,23 +112,23 @@ pub(crate) const OPEX: [&str; 7] = [
 ];
 pub(crate) const GUARANTEES: [&str; 3] = ["none", "pari_passu", "first_loss"];
 
-fn xlsx(e: XlsxError) -> Error {
+pub(crate) fn xlsx(e: XlsxError) -> Error {
     Error::Internal(format!("applicant workbook: {e}"))
 }
 
-struct Styles {
-    header: Format,
-    input: Format,
-    money: Format,
-    date: Format,
-    share: Format,
-    decimal: Format,
-    total: Format,
-    title: Format,
-    text: Format,
+pub(crate) struct Styles {
+    pub(crate) header: Format,
+    pub(crate) input: Format,
+    pub(crate) money: Format,
+    pub(crate) date: Format,
+    pub(crate) share: Format,
+    pub(crate) decimal: Format,
+    pub(crate) total: Format,
+    pub(crate) title: Format,
+    pub(crate) text: Format,
 }
 
-fn styles() -> Styles {
+pub(crate) fn styles() -> Styles {
     let input = Format::new()
         .set_unlocked()
         .set_background_color(Color::RGB(0xFFF8E1))
@@ -187,7 +187,7 @@ fn validate(ws: &mut Worksheet, col: u16, dv: &DataValidation) -> Result<()> {
     Ok(())
 }
 
-fn list(range: &str, field: &str) -> Result<DataValidation> {
+pub(crate) fn list(range: &str, field: &str) -> Result<DataValidation> {
     DataValidation::new()
         .allow_list_formula(Formula::new(range))
         .set_error_title("Gigafund")
@@ -196,7 +196,7 @@ fn list(range: &str, field: &str) -> Result<DataValidation> {
         .map_err(xlsx)
 }
 
-fn decimal(lo: f64, hi: f64, message: &str) -> Result<DataValidation> {
+pub(crate) fn decimal(lo: f64, hi: f64, message: &str) -> Result<DataValidation> {
     DataValidation::new()
         .allow_decimal_number(DataValidationRule::Between(lo, hi))
         .set_error_title("Gigafund")
@@ -523,13 +523,13 @@ fn workbook(
 }
 
 /// A value written into an input cell.
-enum Put<'a> {
+pub(crate) enum Put<'a> {
     Text(&'a str),
     Number(f64),
     Date(chrono::NaiveDate),
 }
 
-fn put(ws: &mut Worksheet, r: u32, c: u16, v: Put<'_>, f: &Format) -> Result<()> {
+pub(crate) fn put(ws: &mut Worksheet, r: u32, c: u16, v: Put<'_>, f: &Format) -> Result<()> {
     match v {
         Put::Text("") => ws.write_blank(r, c, f),
         Put::Text(t) => ws.write_string_with_format(r, c, t, f),
@@ -715,6 +715,6 @@ fn fill(wb: &mut Workbook, bid: &Bid, st: &Styles) -> Result<()> {
     Ok(())
 }
 
-fn column_letter(c: u16) -> char {
+pub(crate) fn column_letter(c: u16) -> char {
     char::from(b'A' + u8::try_from(c).unwrap_or(25).min(25))
 }

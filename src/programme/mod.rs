@@ -7,6 +7,7 @@
 //! gates, the tolerance for "at risk". The rules are pure functions of the template and
 //! the stored state, checked again inside the write that changes that state.
 
+pub mod monitoring;
 pub mod portfolio;
 pub mod risk;
 pub mod template;

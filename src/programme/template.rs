@@ -107,6 +107,118 @@ pub struct Template {
     /// The triangular distributions of the remaining milestones' durations.
     #[serde(default)]
     pub schedule_risk: ScheduleRisk,
+    /// Monitoring of funded awards: tolerances, targets, access caps and the shock.
+    #[serde(default)]
+    pub monitoring: Monitoring,
+}
+
+/// How funded awards are monitored: when the yearly report is due, how far an indicator
+/// may fall short of its claim before it is amber or red, the targets of the indicators a
+/// bid does not claim, the Union's access caps, the re-run rule of the acceptance
+/// benchmark, and the shock of the contingent liabilities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Monitoring {
+    /// The yearly report is due on this month and day of the following year.
+    pub report_due_month: u32,
+    pub report_due_day: u32,
+    /// A shortfall (share of the claim) beyond which an indicator is amber, then red.
+    pub amber: f64,
+    pub red: f64,
+    /// Targets of the indicators a bid does not claim (an indicator key and its value).
+    pub targets: Vec<KpiTarget>,
+    /// The Union's access share is EU contribution ÷ total cost of ownership, capped here
+    /// (Art. 17: 50 %; 35 % for the call kinds listed as mid-range).
+    pub union_share_cap: f64,
+    pub union_share_cap_mid_range: f64,
+    pub mid_range_kinds: Vec<CallKind>,
+    /// Commercial use of the Union's access time stays at or below this share of it.
+    pub commercial_cap: f64,
+    /// A re-run of the acceptance benchmark reaches at least this share of the acceptance
+    /// performance, at least every `rerun_years` years.
+    pub rerun_min: f64,
+    pub rerun_years: u32,
+    /// The shock scenario: each finance driver moved by this share of its value, for every
+    /// award together (e.g. `util = -0.1`: utilisation 10 % lower).
+    pub shock: Vec<Shock>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct KpiTarget {
+    pub kpi: String,
+    pub value: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Shock {
+    pub driver: String,
+    pub change: f64,
+}
+
+/// The finance drivers a shock may move (inputs of the reference model).
+/// (The debt is as sized at appraisal, so its rate is not a driver of a call.)
+pub const SHOCK_DRIVERS: [&str; 6] = [
+    "util",
+    "p_new",
+    "p_decline",
+    "elec_price",
+    "hw_cost_per_acc",
+    "fac_capex_per_mw_it",
+];
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Monitoring {
+            report_due_month: 1,
+            report_due_day: 31,
+            amber: 0.05,
+            red: 0.15,
+            targets: vec![
+                KpiTarget {
+                    kpi: "availability".into(),
+                    value: 0.95,
+                },
+                KpiTarget {
+                    kpi: "utilisation".into(),
+                    value: 0.70,
+                },
+            ],
+            union_share_cap: 0.5,
+            union_share_cap_mid_range: 0.35,
+            mid_range_kinds: Vec::new(),
+            commercial_cap: 0.2,
+            rerun_min: 0.9,
+            rerun_years: 2,
+            shock: vec![
+                Shock {
+                    driver: "util".into(),
+                    change: -0.15,
+                },
+                Shock {
+                    driver: "p_new".into(),
+                    change: -0.10,
+                },
+                Shock {
+                    driver: "elec_price".into(),
+                    change: 0.30,
+                },
+            ],
+        }
+    }
+}
+
+impl Monitoring {
+    pub fn target(&self, kpi: &str) -> Option<f64> {
+        self.targets.iter().find(|t| t.kpi == kpi).map(|t| t.value)
+    }
+
+    /// The cap of the Union's access share for an award of this call kind.
+    pub fn union_cap(&self, kind: CallKind) -> f64 {
+        if self.mid_range_kinds.contains(&kind) {
+            self.union_share_cap_mid_range
+        } else {
+            self.union_share_cap
+        }
+    }
 }
 
 /// Schedule risk: each remaining milestone's duration is its planned duration times a
@@ -227,6 +339,35 @@ struct File {
     commitment: Vec<CommitmentFile>,
     #[serde(default)]
     schedule_risk: Option<ScheduleRiskFile>,
+    #[serde(default)]
+    monitoring: Option<MonitoringFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MonitoringFile {
+    #[serde(default)]
+    report_due: Option<String>,
+    #[serde(default)]
+    amber: Option<f64>,
+    #[serde(default)]
+    red: Option<f64>,
+    #[serde(default)]
+    targets: Option<std::collections::BTreeMap<String, f64>>,
+    #[serde(default)]
+    union_share_cap: Option<f64>,
+    #[serde(default)]
+    union_share_cap_mid_range: Option<f64>,
+    #[serde(default)]
+    mid_range_kinds: Option<Vec<CallKind>>,
+    #[serde(default)]
+    commercial_cap: Option<f64>,
+    #[serde(default)]
+    rerun_min: Option<f64>,
+    #[serde(default)]
+    rerun_years: Option<u32>,
+    #[serde(default)]
+    shock: Option<std::collections::BTreeMap<String, f64>>,
 }
 
 #[derive(Deserialize)]
@@ -668,7 +809,12 @@ pub fn parse(file: &str, text: &str) -> Result<ProgrammeFile> {
                 target_date: r.target_date.as_ref().and_then(date),
             },
         },
+        monitoring: Monitoring::default(),
     };
+    let mut template = template;
+    if let Some(m) = &f.monitoring {
+        template.monitoring = monitoring(&mut p, m);
+    }
     let r = &template.schedule_risk;
     p.check(
         r.optimistic > 0.0
@@ -836,6 +982,135 @@ pub fn parse(file: &str, text: &str) -> Result<ProgrammeFile> {
 }
 
 /// A share as basis points (0.3 → 3,000).
+/// The indicators a programme may set a target for (the monitoring workbook's keys).
+pub const TARGET_KPIS: [&str; 9] = [
+    "availability",
+    "utilisation",
+    "users",
+    "projects",
+    "startup_share",
+    "sme_share",
+    "science_share",
+    "pue",
+    "renewable_share",
+];
+
+fn monitoring(p: &mut Problems, m: &MonitoringFile) -> Monitoring {
+    let d = Monitoring::default();
+    let (month, day) = match &m.report_due {
+        None => (d.report_due_month, d.report_due_day),
+        Some(s) => {
+            let md = s
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+                .filter(|(a, b)| NaiveDate::from_ymd_opt(2027, *a, *b).is_some());
+            p.check(
+                md.is_some(),
+                "monitoring",
+                "report_due",
+                "a month and day such as \"01-31\" (the report is due on that day of the following year)",
+                || s.clone(),
+            );
+            md.unwrap_or((d.report_due_month, d.report_due_day))
+        }
+    };
+    let out = Monitoring {
+        report_due_month: month,
+        report_due_day: day,
+        amber: m.amber.unwrap_or(d.amber),
+        red: m.red.unwrap_or(d.red),
+        targets: match &m.targets {
+            None => d.targets.clone(),
+            Some(t) => t
+                .iter()
+                .map(|(k, v)| KpiTarget {
+                    kpi: k.clone(),
+                    value: *v,
+                })
+                .collect(),
+        },
+        union_share_cap: m.union_share_cap.unwrap_or(d.union_share_cap),
+        union_share_cap_mid_range: m
+            .union_share_cap_mid_range
+            .unwrap_or(d.union_share_cap_mid_range),
+        mid_range_kinds: m.mid_range_kinds.clone().unwrap_or_default(),
+        commercial_cap: m.commercial_cap.unwrap_or(d.commercial_cap),
+        rerun_min: m.rerun_min.unwrap_or(d.rerun_min),
+        rerun_years: m.rerun_years.unwrap_or(d.rerun_years),
+        shock: match &m.shock {
+            None => d.shock.clone(),
+            Some(s) => s
+                .iter()
+                .map(|(k, v)| Shock {
+                    driver: k.clone(),
+                    change: *v,
+                })
+                .collect(),
+        },
+    };
+    p.check(
+        0.0 <= out.amber && out.amber < out.red && out.red <= 1.0,
+        "monitoring",
+        "amber",
+        "0 ≤ amber < red ≤ 1 (shares of the claim an indicator may fall short by)",
+        || format!("{} / {}", out.amber, out.red),
+    );
+    for (field, v) in [
+        ("union_share_cap", out.union_share_cap),
+        ("union_share_cap_mid_range", out.union_share_cap_mid_range),
+        ("commercial_cap", out.commercial_cap),
+        ("rerun_min", out.rerun_min),
+    ] {
+        p.check(
+            v.is_finite() && (0.0..=1.0).contains(&v),
+            "monitoring",
+            field,
+            "a share between 0 and 1",
+            || v.to_string(),
+        );
+    }
+    p.check(
+        (1..=10).contains(&out.rerun_years),
+        "monitoring",
+        "rerun_years",
+        "between 1 and 10 years",
+        || out.rerun_years.to_string(),
+    );
+    for t in &out.targets {
+        p.check(
+            TARGET_KPIS.contains(&t.kpi.as_str()),
+            "monitoring.targets",
+            &t.kpi,
+            &format!("an indicator with a target: {}", TARGET_KPIS.join(", ")),
+            || t.kpi.clone(),
+        );
+        p.check(
+            t.value.is_finite() && t.value >= 0.0,
+            "monitoring.targets",
+            &t.kpi,
+            "a target is a number, not negative",
+            || t.value.to_string(),
+        );
+    }
+    for s in &out.shock {
+        p.check(
+            SHOCK_DRIVERS.contains(&s.driver.as_str()),
+            "monitoring.shock",
+            &s.driver,
+            &format!("a finance driver: {}", SHOCK_DRIVERS.join(", ")),
+            || s.driver.clone(),
+        );
+        p.check(
+            s.change.is_finite() && s.change > -1.0 && s.change <= 5.0,
+            "monitoring.shock",
+            &s.driver,
+            "a change above -1 (−100 %) and at most 5 (+500 %)",
+            || s.change.to_string(),
+        );
+    }
+    out
+}
+
 pub fn share_bp(share: f64) -> u32 {
     (share * 10_000.0).round() as u32
 }

@@ -8,6 +8,7 @@ pub mod esr;
 pub mod evaluation_charts;
 pub mod finance_charts;
 pub mod format;
+pub mod monitoring;
 pub mod pdf;
 pub mod programme;
 pub mod programme_charts;

@@ -39,6 +39,10 @@ pub struct PortfolioData {
     pub suspensions: Vec<(String, crate::programme::Deviation)>,
     /// The early-warning list, the gravest first.
     pub warnings: Vec<crate::app::programme::Warning>,
+    /// Each award's latest monitoring report against its claims, and the access ledger.
+    pub monitoring: crate::app::monitoring::PortfolioMonitoring,
+    /// The guarantees' and loans' contingent liabilities.
+    pub liabilities: crate::programme::monitoring::Liabilities,
 }
 
 impl ReportData for PortfolioData {
@@ -53,6 +57,7 @@ impl ReportData for PortfolioData {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AwardSheetData {
     pub detail: AwardDetail,
+    pub monitoring: crate::app::monitoring::MonitoringView,
     pub country: (String, String),
     pub leverage_target: f64,
 }
@@ -513,6 +518,8 @@ pub fn render_portfolio(
             &rows,
         );
     }
+    super::monitoring::portfolio_sections(&mut doc, &t, &d.monitoring, lang);
+    super::monitoring::liabilities_section(&mut doc, &t, &d.liabilities, lang);
     doc.note(&t.get("illustrative_note"));
 
     let frame = texts.frame(format!("{title} · {}", p.programme), hash, head);
@@ -858,6 +865,7 @@ pub fn render_award(
             &rows,
         );
     }
+    super::monitoring::award_section(&mut doc, &t, &d.monitoring, lang);
 
     let frame = texts.frame(format!("{title} · {}", a.acronym), hash, head);
     let key = d.keyword(lang, date, hash, head);

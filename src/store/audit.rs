@@ -316,9 +316,9 @@ pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>> {
     Ok(rows)
 }
 
-/// The triggers that keep the log, its checkpoints, the awards' amendments and their
-/// deviations append-only.
-const PROTECTIONS: [(&str, &str); 8] = [
+/// The triggers that keep the log, its checkpoints, the awards' amendments, their
+/// deviations, monitoring reports and acceptance runs append-only.
+const PROTECTIONS: [(&str, &str); 18] = [
     ("audit_log_no_update", "audit_log"),
     ("audit_log_no_delete", "audit_log"),
     ("audit_checkpoints_no_update", "audit_checkpoints"),
@@ -327,6 +327,16 @@ const PROTECTIONS: [(&str, &str); 8] = [
     ("amendments_no_delete", "amendments"),
     ("deviations_no_delete", "deviations"),
     ("deviations_lift_once", "deviations"),
+    ("monitoring_reports_no_update", "monitoring_reports"),
+    ("monitoring_reports_no_delete", "monitoring_reports"),
+    ("monitoring_kpis_no_update", "monitoring_kpis"),
+    ("monitoring_kpis_no_delete", "monitoring_kpis"),
+    ("monitoring_costs_no_update", "monitoring_costs"),
+    ("monitoring_costs_no_delete", "monitoring_costs"),
+    ("monitoring_milestones_no_update", "monitoring_milestones"),
+    ("monitoring_milestones_no_delete", "monitoring_milestones"),
+    ("award_benchmarks_no_update", "award_benchmarks"),
+    ("award_benchmarks_no_delete", "award_benchmarks"),
 ];
 
 /// What is missing of the log's protections (a trigger dropped, or changed so that it no

@@ -10,6 +10,7 @@ pub mod benchmarks;
 pub mod bids;
 pub mod calls;
 pub mod evaluation;
+pub mod monitoring;
 pub mod programme;
 pub mod scenarios;
 
@@ -34,6 +35,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_trust.sql"),
     include_str!("migrations/0009_programme_layer.sql"),
     include_str!("migrations/0010_deviations.sql"),
+    include_str!("migrations/0011_monitoring.sql"),
 ];
 
 /// The schema version this build writes.

@@ -211,3 +211,76 @@ pub fn programme_warnings(
 ) -> CommandResult<Vec<prog::Warning>> {
     with_store(&state, |s| prog::early_warnings(s, &code, &lang, today()))
 }
+
+// ---------------------------------------------------------------------------------------
+// Monitoring
+
+use gigafund::app::monitoring::{
+    self as mon, ImportedReport, ImportedRun, MonitoringView, PortfolioMonitoring,
+};
+use gigafund::ingest::monitoring::MonitoringRead;
+use gigafund::programme::monitoring::Liabilities;
+use gigafund::store::monitoring::RunKind;
+
+#[tauri::command]
+pub fn monitoring_view(state: Shared<'_>, id: i64, lang: String) -> CommandResult<MonitoringView> {
+    with_store(&state, |s| mon::view(s, id, &lang, today()))
+}
+
+/// Writes the award's monitoring workbook for a year where the user chose (the native
+/// dialog has asked before replacing a file).
+#[tauri::command]
+pub fn monitoring_template(
+    state: Shared<'_>,
+    id: i64,
+    year: i32,
+    path: String,
+) -> CommandResult<usize> {
+    with_store(&state, |s| {
+        let bytes = mon::template(s, id, year, today())?;
+        gigafund::export::write_file(Path::new(&path), &bytes, true)?;
+        Ok(bytes.len())
+    })
+}
+
+#[tauri::command]
+pub fn monitoring_check(state: Shared<'_>, id: i64, path: String) -> CommandResult<MonitoringRead> {
+    with_store(&state, |s| mon::check(s, id, Path::new(&path), today()))
+}
+
+#[tauri::command]
+pub fn monitoring_import(
+    state: Shared<'_>,
+    id: i64,
+    path: String,
+) -> CommandResult<ImportedReport> {
+    with_store(&state, |s| mon::import(s, &actor(), id, Path::new(&path)))
+}
+
+#[tauri::command]
+pub fn monitoring_run(
+    state: Shared<'_>,
+    id: i64,
+    path: String,
+    kind: RunKind,
+    on: chrono::NaiveDate,
+) -> CommandResult<ImportedRun> {
+    with_store(&state, |s| {
+        mon::import_run(s, &actor(), id, Path::new(&path), kind, on)
+    })
+}
+
+#[tauri::command]
+pub fn monitoring_portfolio(
+    state: Shared<'_>,
+    code: String,
+    lang: String,
+) -> CommandResult<PortfolioMonitoring> {
+    with_store(&state, |s| mon::portfolio(s, &code, &lang, today()))
+}
+
+#[tauri::command]
+pub fn programme_liabilities(state: Shared<'_>, code: String) -> CommandResult<Liabilities> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    with_store(&state, |s| mon::liabilities(s, &code, &|_, _| {}, &never))
+}

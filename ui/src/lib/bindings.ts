@@ -1191,7 +1191,11 @@ upgrade_window_years: [number, number], eu_sources: Array<EuSource>, envelope: A
 /**
  * The triangular distributions of the remaining milestones' durations.
  */
-schedule_risk: ScheduleRisk, };
+schedule_risk: ScheduleRisk, 
+/**
+ * Monitoring of funded awards: tolerances, targets, access caps and the shock.
+ */
+monitoring: Monitoring, };
 
 export type EnvelopeRow = { source: Source, year: number, announced: Eur, committed: Eur, contracted: Eur, paid: Eur, };
 
@@ -1340,7 +1344,7 @@ export type ScheduleRiskRun = { paths: number, seed: number, params: ScheduleRis
 
 export type RiskView = { run: ScheduleRiskRun, chart: string, };
 
-export type WarningKind = "suspension_stands" | "milestone_overdue" | "tranche_late" | "milestone_at_risk";
+export type WarningKind = "suspension_stands" | "milestone_overdue" | "tranche_late" | "milestone_at_risk" | "report_late" | "kpi_red" | "benchmark_shortfall";
 
 export type Warning = { award_id: number, acronym: string, kind: WarningKind, 
 /**
@@ -1431,3 +1435,171 @@ export type PackageInspection = { file: string, manifest: Manifest, check: Check
  * Importing would create this version (or nothing, when the stored one is the same).
  */
 next_version: number, unchanged: boolean, };
+
+export type Monitoring = { 
+/**
+ * The yearly report is due on this month and day of the following year.
+ */
+report_due_month: number, report_due_day: number, 
+/**
+ * A shortfall (share of the claim) beyond which an indicator is amber, then red.
+ */
+amber: number, red: number, 
+/**
+ * Targets of the indicators a bid does not claim (an indicator key and its value).
+ */
+targets: Array<KpiTarget>, 
+/**
+ * The Union's access share is EU contribution ÷ total cost of ownership, capped here
+ * (Art. 17: 50 %; 35 % for the call kinds listed as mid-range).
+ */
+union_share_cap: number, union_share_cap_mid_range: number, mid_range_kinds: Array<CallKind>, 
+/**
+ * Commercial use of the Union's access time stays at or below this share of it.
+ */
+commercial_cap: number, 
+/**
+ * A re-run of the acceptance benchmark reaches at least this share of the acceptance
+ * performance, at least every `rerun_years` years.
+ */
+rerun_min: number, rerun_years: number, 
+/**
+ * The shock scenario: each finance driver moved by this share of its value, for every
+ * award together (e.g. `util = -0.1`: utilisation 10 % lower).
+ */
+shock: Array<Shock>, };
+
+export type KpiTarget = { kpi: string, value: number, };
+
+export type Shock = { driver: string, change: number, };
+
+export type Direction = "higher" | "lower" | "near" | "cap";
+
+export type ClaimBasis = "bid" | "scenario" | "target" | "entitlement" | "cap";
+
+export type Rag = "green" | "amber" | "red";
+
+export type Claim = { kpi: string, value: number, basis: ClaimBasis, };
+
+export type ScoreRow = { kpi: string, name: string, unit: string, share: boolean, direction: Direction, claim: number | null, basis: ClaimBasis | null, delivered: number | null, 
+/**
+ * Shortfall against the claim, a share of it (positive is worse).
+ */
+gap: number | null, rag: Rag | null, 
+/**
+ * Why there is no colour: not reported, no claim, before operation.
+ */
+note: string | null, };
+
+export type AccessRow = { award_id: number, acronym: string, year: number, 
+/**
+ * EU contribution ÷ total cost of ownership, before the cap.
+ */
+contribution_share: number, cap: number, entitled: number, allocated: number | null, commercial: number | null, commercial_cap: number, 
+/**
+ * Allocated below the entitlement by more than the red tolerance.
+ */
+shortfall: boolean, commercial_over: boolean, };
+
+export type Instrument = "guarantee" | "loan";
+
+export type LiabilityYear = { year: number, exposure: Eur, expected: Eur, shocked: Eur, };
+
+export type Liability = { award_id: number, acronym: string, country: string, instrument: Instrument, source: Source, exposure: Eur, 
+/**
+ * The finance scenario the probability comes from (name v version).
+ */
+scenario: string | null, probability: number | null, expected: Eur | null, shocked_probability: number | null, shocked_expected: Eur | null, 
+/**
+ * Why there is no probability (no saved scenario with a Monte Carlo).
+ */
+note: string | null, years: Array<LiabilityYear>, };
+
+export type LiabilityTotal = { year: number, source: Source, exposure: Eur, expected: Eur, shocked: Eur, };
+
+export type Liabilities = { rows: Array<Liability>, by_year: Array<LiabilityTotal>, exposure: Eur, expected: Eur, shocked: Eur, 
+/**
+ * Rows whose probability is unknown.
+ */
+unknown: number, shock: Array<Shock>, };
+
+export type ReportedMilestone = { code: string, achieved_on: string, evidence: string, 
+/**
+ * The date was already recorded (the report repeats it).
+ */
+recorded: boolean, };
+
+export type ReportedCost = { kind: string, category: string, description: string, amount: Eur, };
+
+export type ReportData = { acronym: string, year: number, milestones: Array<ReportedMilestone>, costs: Array<ReportedCost>, kpis: { [key in string]: number }, };
+
+export type MonitoringRead = { file: string, format: string, report: ReportData | null, findings: Array<Finding>, sha256: string, };
+
+export type StoredReport = { id: number, award_id: number, year: number, version: number, file: string, sha256: string, imported_at: string, imported_by: string, milestones: Array<ReportedMilestone>, costs: Array<ReportedCost>, kpis: { [key in string]: number }, };
+
+export type RunKind = "acceptance" | "rerun";
+
+export type AwardRun = { id: number, award_id: number, kind: RunKind, dated: string, run: BenchmarkRun, file: string, sha256: string, imported_at: string, };
+
+export type ImportedReport = { report: StoredReport, 
+/**
+ * Milestones the report recorded as achieved (they await verification).
+ */
+recorded: Array<string>, warnings: Array<Finding>, };
+
+export type ReportView = { year: number, version: number, 
+/**
+ * Versions of this year (the latest is shown).
+ */
+versions: number, file: string, imported_at: string, imported_by: string, cost_total: Eur, capex: Eur, opex: Eur, operating: boolean, rows: Array<ScoreRow>, access: AccessRow, red: number, amber: number, };
+
+export type RerunView = { dated: string, minutes: number, 
+/**
+ * Acceptance time ÷ re-run time (1 = as fast as at acceptance).
+ */
+performance: number, shortfall: boolean, };
+
+export type ComputeIssue = "no_bid" | "no_acceptance" | "no_reference" | "failed";
+
+export type DeliveredCompute = { accelerator: string, round: string, benchmark: string, accelerator_count: number, acceptance_minutes: number, acceptance_on: string, 
+/**
+ * The reference accelerator's median time on the same benchmark and count.
+ */
+reference_minutes: number, claimed_p: number, delivered_p: number, claimed_per_euro: number, delivered_per_euro: number, claimed_eur_per_hour: number, delivered_eur_per_hour: number, 
+/**
+ * Delivered ÷ claimed compute per euro.
+ */
+ratio: number, 
+/**
+ * What the delivered figure takes from the monitoring reports (accelerators,
+ * utilisation, availability, PUE), in words.
+ */
+from_reports: Array<string>, reruns: Array<RerunView>, 
+/**
+ * The next re-run is due by this date (acceptance or last re-run + the rule's years).
+ */
+rerun_due: string, };
+
+export type MonitoringView = { award_id: number, acronym: string, claims: Array<Claim>, 
+/**
+ * The latest version of each year's report, the latest year first.
+ */
+reports: Array<ReportView>, 
+/**
+ * Every version of every year, oldest first.
+ */
+history: Array<StoredReport>, runs: Array<AwardRun>, compute: DeliveredCompute | null, 
+/**
+ * Why delivered compute per euro cannot be shown, when it cannot, and the detail.
+ */
+compute_issue: ComputeIssue | null, compute_note: string | null, 
+/**
+ * The years whose report is due and missing, with their due date.
+ */
+missing: Array<[number, string]>, amber: number, red: number, };
+
+export type ImportedRun = { run: AwardRun, deviation: Deviation | null, };
+
+export type PortfolioScore = { award_id: number, acronym: string, country: string, report: ReportView | null, missing: Array<[number, string]>, };
+
+export type PortfolioMonitoring = { scores: Array<PortfolioScore>, access: Array<AccessRow>, };
