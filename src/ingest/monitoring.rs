@@ -15,8 +15,8 @@
 //! and any error refuses the report.
 
 use super::sheet::{
-    At, Book, Cells, Findings, Limits, Parser, Severity, Value, fatal_finding, normalise,
-    open_book, sheet_name, size,
+    At, Book, Cells, Limits, Parser, Severity, Value, fatal_finding, normalise, open_book,
+    sheet_name, size,
 };
 use super::workbook::Finding;
 use super::workbook_template::{
@@ -32,7 +32,7 @@ use rust_xlsxwriter::{
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use ts_rs::TS;
 
 /// The sheets, in order, as the importer looks for them.
@@ -444,35 +444,7 @@ pub fn read_bytes(file: &str, bytes: &[u8], e: &Expect) -> MonitoringRead {
 }
 
 fn parse(file: &str, book: &Book, e: &Expect) -> (Option<ReportData>, Vec<Finding>) {
-    let mut p = Parser {
-        book,
-        f: Findings {
-            file: file.to_string(),
-            list: Vec::new(),
-            flagged: HashSet::new(),
-        },
-        sheets: HashMap::new(),
-    };
-    let found_names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
-    for name in SHEETS {
-        match book
-            .sheets
-            .iter()
-            .position(|s| normalise(&s.name) == normalise(name))
-        {
-            Some(i) => {
-                p.sheets.insert(name, i);
-            }
-            None => p.f.add(
-                Severity::Error,
-                name,
-                None,
-                None,
-                format!("the sheet '{name}' is missing or renamed"),
-                Some(format!("sheets: {}", found_names.join(", "))),
-            ),
-        }
-    }
+    let mut p = Parser::new(file, book, &SHEETS, &[]);
     if p.sheets.len() < SHEETS.len() {
         return (None, p.f.list);
     }

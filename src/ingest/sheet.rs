@@ -1051,6 +1051,50 @@ pub(crate) struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    /// A parser of `book`, its template sheets found by name (case and spaces aside):
+    /// a missing one is an error, or a warning when it is `optional`.
+    pub(crate) fn new(
+        file: &str,
+        book: &'a Book,
+        names: &[&'static str],
+        optional: &[&str],
+    ) -> Parser<'a> {
+        let mut p = Parser {
+            book,
+            f: Findings {
+                file: file.to_string(),
+                list: Vec::new(),
+                flagged: HashSet::new(),
+            },
+            sheets: HashMap::new(),
+        };
+        let found: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+        for name in names {
+            match book
+                .sheets
+                .iter()
+                .position(|s| normalise(&s.name) == normalise(name))
+            {
+                Some(i) => {
+                    p.sheets.insert(name, i);
+                }
+                None => p.f.add(
+                    if optional.contains(name) {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    },
+                    name,
+                    None,
+                    None,
+                    format!("the sheet '{name}' is missing or renamed"),
+                    Some(format!("sheets: {}", found.join(", "))),
+                ),
+            }
+        }
+        p
+    }
+
     pub(crate) fn sheet(&self, name: &'static str) -> Option<&'a SheetData> {
         self.sheets.get(name).map(|i| &self.book.sheets[*i])
     }

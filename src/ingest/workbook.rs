@@ -16,8 +16,7 @@
 
 use super::bid_file::check_bid;
 use super::sheet::{
-    At, Book, Cells, Findings, Parser, Table, Value, fatal_finding, normalise, open_book,
-    sheet_name, shown,
+    At, Book, Cells, Findings, Parser, Table, Value, fatal_finding, open_book, sheet_name, shown,
 };
 pub use super::sheet::{
     Finding, Limits, Severity, Stage, cell_ref, iso_date, parse_cell_ref, size,
@@ -167,42 +166,7 @@ fn parse(
     known: &HashSet<String>,
     call: Option<&str>,
 ) -> WorkbookRead {
-    let mut p = Parser {
-        book,
-        f: Findings {
-            file: file.to_string(),
-            list: Vec::new(),
-            flagged: HashSet::new(),
-        },
-        sheets: HashMap::new(),
-    };
-    let found_names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
-    for name in SHEETS {
-        match book
-            .sheets
-            .iter()
-            .position(|s| normalise(&s.name) == normalise(name))
-        {
-            Some(i) => {
-                p.sheets.insert(name, i);
-            }
-            None => {
-                let severity = if name == "Milestones" {
-                    Severity::Warning
-                } else {
-                    Severity::Error
-                };
-                p.f.add(
-                    severity,
-                    name,
-                    None,
-                    None,
-                    format!("the sheet '{name}' is missing or renamed"),
-                    Some(format!("sheets: {}", found_names.join(", "))),
-                );
-            }
-        }
-    }
+    let mut p = Parser::new(file, book, &SHEETS, &["Milestones"]);
 
     let countries = match countries() {
         Ok(c) => c,
