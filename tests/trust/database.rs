@@ -107,27 +107,28 @@ fn regression_an_existing_backup_is_never_overwritten() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (store, db) = demo_at(dir.path())?;
     drop(store);
-    // Take the file back to the previous schema (the deviations table removed) twice,
-    // with a backup of the first migration already there.
+    // Take the file back to the previous schema (the monitoring tables, with their
+    // triggers and index, removed) twice, with a backup of the first migration already there.
     let downgrade = |db: &Path| -> TestResult {
         raw(db)?.execute_batch(
-            "DROP TRIGGER deviations_no_delete; DROP TRIGGER deviations_lift_once;
-             DROP TABLE deviations;
-             PRAGMA user_version = 9;",
+            "DROP TABLE monitoring_kpis; DROP TABLE monitoring_costs;
+             DROP TABLE monitoring_milestones; DROP TABLE award_benchmarks;
+             DROP TABLE monitoring_reports;
+             PRAGMA user_version = 10;",
         )?;
         Ok(())
     };
     downgrade(&db)?;
     let (_, opened) = Store::open_reporting(&db)?;
     let first = opened.backup.ok_or("a backup")?;
-    assert!(first.to_string_lossy().ends_with(".bak-v9"));
+    assert!(first.to_string_lossy().ends_with(".bak-v10"));
     let kept = sha(&first)?;
     downgrade(&db)?;
     let (_, opened) = Store::open_reporting(&db)?;
     let second = opened.backup.ok_or("a second backup")?;
     assert_ne!(first, second, "a new name");
     assert!(
-        second.to_string_lossy().ends_with(".bak-v9.2"),
+        second.to_string_lossy().ends_with(".bak-v10.2"),
         "{second:?}"
     );
     assert_eq!(sha(&first)?, kept, "the first backup is untouched");
