@@ -336,6 +336,25 @@ function translate(cmd, a, cli, db, cliOn) {
       return ["programme", "warnings", a.code, "--lang", a.lang];
     case "programme_risk":
       return ["programme", "risk", a.code, "--paths", String(a.paths), "--seed", String(a.seed), "--view", a.lang];
+    // Monitoring of funded awards.
+    case "monitoring_view":
+      return ["monitoring", "show", "--award", String(a.id), "--lang", a.lang];
+    case "monitoring_template":
+      return async () => {
+        const w = await cli(["monitoring", "template", "--award", String(a.id), "--year", String(a.year), "--out", a.path, "--replace"]);
+        return w.err ? w : { ok: w.ok.bytes };
+      };
+    case "monitoring_check":
+      // Exits 1 when refused, with the read (findings) still printed as JSON.
+      return ["monitoring", "check", a.path, "--award", String(a.id)];
+    case "monitoring_import":
+      return ["monitoring", "import", a.path, "--award", String(a.id)];
+    case "monitoring_run":
+      return ["monitoring", "run", a.path, "--award", String(a.id), "--kind", a.kind, "--on", a.on];
+    case "monitoring_portfolio":
+      return ["monitoring", "portfolio", a.code, "--lang", a.lang];
+    case "programme_liabilities":
+      return ["monitoring", "liabilities", a.code];
     case "report_pdf":
       // The PDF's bytes, base64 (the page's bridge turns them back into bytes).
       return async () => {

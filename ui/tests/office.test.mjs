@@ -601,6 +601,15 @@ test("the portfolio and an award page in French", async () => {
   assert.match(await page.getByTestId("aw-milestones").textContent(), /Convention d’hébergement signée|vérifié/);
   assert.match(await page.getByTestId("aw-tranches").textContent(), /Préfinancement.*versée/s);
   await shot(page, "programme-award-fr");
+  // Monitoring and the contingent liabilities read in French too.
+  await page.goto(page.url().replace(/#.*/, "#/portfolio/INVESTAI?tab=monitoring"));
+  await page.getByTestId("mon-scores").waitFor();
+  await page.getByTestId("pg-tab-liabilities").click();
+  await page.getByTestId("lia-total").waitFor({ timeout: 180_000 });
+  const shock = await page.getByTestId("lia-shock").textContent();
+  assert.match(shock, /prix de l’électricité \+30\s?%/);
+  assert.doesNotMatch(shock, /electricity|price of/);
+  await shot(page, "programme-liabilities-fr");
   await context.close();
 });
 
@@ -649,6 +658,197 @@ test("a payment suspension recorded on the award page blocks its tranche until l
   assert.match(shown, new RegExp(`${(first.probability * 100).toFixed(1)}%`), "the same seed, the same figures as the CLI");
   assert.match(await page.getByTestId("risk-chart").textContent(), /P10 – P90/);
   await shot(page, "programme-risk");
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+// Monitoring of funded awards.
+
+/** Edits a spreadsheet with LibreOffice, as a hosting entity would fill it (scripts/lo-edit.py). */
+const loEdit = (src, dst, ...edits) =>
+  execFileSync("/usr/bin/python3", [join(repo, "scripts", "lo-edit.py"), src, dst, ...edits], { stdio: "ignore" });
+
+/** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
+function csvFields(line) {
+  const out = [];
+  let cur = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") out.push(cur), (cur = "");
+    else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+const csvLine = (fields) => fields.map((f) => (/[",\n]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f)).join(",");
+
+/** The report year the award page offers first: last year, within selection and this year. */
+function defaultYear(selectedOn) {
+  const now = new Date().getUTCFullYear();
+  return Math.min(now, Math.max(Number(selectedOn.slice(0, 4)), now - 1));
+}
+
+test("an award's monitoring: the workbook written, a bad report refused at its cell, a filled one scored against the claims, the acceptance run and a short re-run", async () => {
+  const db = demo();
+  const id = cli(db, "award", "list", "--programme", "INVESTAI").find((a) => a.acronym === "RHEIN-AI").id;
+  const detail = cli(db, "award", "show", String(id));
+  const year = defaultYear(detail.award.selected_on);
+  const claims = cli(db, "monitoring", "show", "--award", String(id)).claims;
+  const claim = (kpi) => claims.find((c) => c.kpi === kpi).value;
+  const dir = join(tmp, `monitoring-${k++}`);
+  mkdirSync(dir);
+  const { page, context, pageErrors } = await open(db, { hash: `#/award/${id}` });
+  await page.getByTestId("mo-section").waitFor();
+  assert.match(await page.getByTestId("mo-no-report").textContent(), /No report imported yet/);
+  assert.match(await page.getByTestId("mo-compute-issue").textContent(), /No acceptance run imported yet/);
+
+  // The workbook of last year's report (or the selection year's), where the user saves it.
+  await page.getByTestId("mo-template").click();
+  assert.equal(Number(await page.getByTestId("mo-year").inputValue()), year);
+  const blank = join(dir, `monitoring-RHEIN-AI-${year}.xlsx`);
+  await pick(page, blank);
+  await page.getByTestId("aw-confirm").click();
+  await page.getByTestId("mo-done").getByText(`The ${year} monitoring workbook was written to ${blank}`).waitFor();
+  assert.equal(readFileSync(blank).subarray(0, 2).toString(), "PK", "an .xlsx");
+
+  // Filled in LibreOffice: the hosting agreement achieved, two cost lines, half the
+  // accelerators claimed and the megawatts as claimed; a copy with an availability of 150 %.
+  const hosting = cli(db, "milestone", "list", "--award", String(id)).findIndex((m) => m.code === "HOSTING") + 2;
+  const half = Math.round(claim("accelerators_installed") / 2);
+  const filled = join(dir, "RHEIN-AI-report.xlsx");
+  loEdit(blank, filled,
+    `'Milestones'!E${hosting}=d:${detail.award.selected_on}`, `'Milestones'!F${hosting}=s:Hosting agreement HA-014`,
+    "'Costs'!A2=s:capex", "'Costs'!B2=s:it_hardware", "'Costs'!C2=s:First accelerators", "'Costs'!D2=n:250000000",
+    "'Costs'!A3=s:opex", "'Costs'!B3=s:staff", "'Costs'!C3=s:Operations team", "'Costs'!D3=n:4000000",
+    `'Indicators'!E2=n:${half}`, `'Indicators'!E3=n:${claim("mw_energised")}`);
+  const broken = join(dir, "RHEIN-AI-broken.xlsx");
+  loEdit(filled, broken, "'Indicators'!E4=n:1.5");
+
+  // Checked: refused, the finding at its sheet and cell; nothing stored.
+  await pick(page, broken);
+  await page.getByTestId("mo-check").click();
+  await page.getByTestId("mo-check-result").getByText("RHEIN-AI-broken.xlsx: refused — 1 problem.").waitFor();
+  assert.match(await page.locator('[data-testid=mo-findings] tr[data-cell="Indicators!E4"]').textContent(), /Error.*availability/s);
+  // Imported anyway: confirmed, refused whole, the problem kept beside the import.
+  await pick(page, broken);
+  await page.getByTestId("mo-import").click();
+  assert.match(await page.getByTestId("aw-confirm-text").textContent(), /Import RHEIN-AI-broken\.xlsx as the next version of its year's report\?/);
+  await page.getByTestId("aw-confirm").click();
+  const refusal = page.getByTestId("aw-confirm-problems");
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /RHEIN-AI-broken\.xlsx · Indicators · E4 · availability/);
+  await page.keyboard.press("Escape");
+  assert.match(await page.getByTestId("mo-import-problems").textContent(), /Indicators · E4 · availability/, "the refusal stays beside the import");
+  assert.equal(cli(db, "monitoring", "show", "--award", String(id)).history.length, 0, "nothing stored");
+
+  // The filled report: can be imported, then imported; the milestone awaits verification.
+  await pick(page, filled);
+  await page.getByTestId("mo-check").click();
+  await page.getByTestId("mo-check-result").getByText(`RHEIN-AI-report.xlsx: the ${year} report can be imported (1 milestone, 2 cost lines, 2 indicators).`).waitFor();
+  await pick(page, filled);
+  await page.getByTestId("mo-import").click();
+  await page.getByTestId("aw-confirm").click();
+  await page.getByTestId("mo-done").getByText(`Imported the ${year} report as version 1. Recorded as achieved, to be verified: Hosting agreement signed (HOSTING).`).waitFor();
+  assert.match(
+    await page.getByTestId("mo-report-line").textContent(),
+    new RegExp(`Report ${year}, version 1 of 1 \\(RHEIN-AI-report\\.xlsx, imported .+ by .+\\); costs incurred €254,000,000 \\(capex €250,000,000, opex €4,000,000\\)`),
+  );
+  const row = (kpi) => page.locator(`[data-testid=mo-scorecard] tr[data-kpi=${kpi}]`);
+  assert.match(await row("accelerators_installed").textContent(), /Accelerators installed.*bid.*−50\.0%/s);
+  assert.equal(await row("accelerators_installed").getByTestId("mo-rag").textContent(), "Red");
+  assert.equal(await row("mw_energised").getByTestId("mo-rag").textContent(), "Green");
+  assert.match(await row("availability").textContent(), /programme target.*not reported/s);
+  assert.match(await page.getByTestId("mo-tolerance").textContent(), /Amber beyond 5% short of the claim, red beyond 15%/);
+  assert.match(await page.getByTestId("mo-access").textContent(), /Entitled to .+ of the capacity \(EU contribution .+ of the total cost, capped at 50%\); allocated —/);
+  assert.equal(await page.getByTestId("mo-history").locator("tbody tr").count(), 1);
+  await page.locator("tr[data-milestone=HOSTING]").getByTestId("ms-state").getByText("achieved").waitFor();
+  const stored = cli(db, "monitoring", "show", "--award", String(id)).reports[0];
+  assert.equal(stored.rows.find((r) => r.kpi === "accelerators_installed").rag, "red", "the CLI reads the same report");
+  await shot(page, "award-monitoring");
+
+  // The acceptance run: one MLPerf Training result of the award's B300 system.
+  const lines = readFileSync(join(repo, "sample-data", "benchmarks", "mlperf_training.csv"), "utf8").trim().split("\n");
+  const header = csvFields(lines[0]);
+  const col = (name) => header.indexOf(name);
+  const fields = lines
+    .slice(1)
+    .map(csvFields)
+    .find((f) => f[col("round")] === "5.1" && f[col("accelerator_key")] === "B300" && f[col("benchmark")] === "llama2_70b_lora" && f[col("accelerator_count")] === "8" && !f[col("duplicate_of")]);
+  assert.ok(fields, "a B300 run of llama2_70b_lora at 8 accelerators in MLPerf Training v5.1");
+  const acceptance = join(dir, "acceptance.csv");
+  writeFileSync(acceptance, `${lines[0]}\n${csvLine(fields)}\n`);
+  await page.getByTestId("mo-acceptance").click();
+  await pick(page, acceptance);
+  await page.getByTestId("mo-run-file").click();
+  await page.getByTestId("mo-run-path").getByText(acceptance).waitFor();
+  await page.getByTestId("mo-run-on").fill(new Date(Date.now() - 7 * 864e5).toISOString().slice(0, 10));
+  await page.getByTestId("aw-confirm").click();
+  await page.getByTestId("mo-done").getByText(/Imported the acceptance run of B300: llama2_70b_lora at 8 accelerators/).waitFor();
+  const compute = cli(db, "monitoring", "show", "--award", String(id)).compute;
+  assert.ok(compute, "the CLI estimates delivered compute per euro");
+  const ratio = await page.getByTestId("mo-ratio").textContent();
+  assert.match(ratio, /acceptance run of B300 on .+: llama2_70b_lora at 8 accelerators in .+ min against .+ min for the reference accelerator \(MLPerf Training v5\.1\)/);
+  assert.match(ratio, new RegExp(`Delivered is ${(compute.ratio * 100).toFixed(1)}% of the claim`));
+  assert.match(await page.getByTestId("mo-compute").textContent(), /H200e-hours per euro.*€ per H200e-hour.*Productivity p \(H200 = 1\).*Derived from MLPerf results, not verified by MLCommons/s);
+
+  // A re-run twice as slow: below 90 % of the acceptance performance, a deviation recorded.
+  const slow = [...fields];
+  slow[col("time_to_train_minutes")] = String(Number(fields[col("time_to_train_minutes")]) * 2);
+  const rerun = join(dir, "rerun.csv");
+  writeFileSync(rerun, `${lines[0]}\n${csvLine(slow)}\n`);
+  await page.getByTestId("mo-rerun").click();
+  await pick(page, rerun);
+  await page.getByTestId("mo-run-file").click();
+  await page.getByTestId("mo-run-path").getByText(rerun).waitFor();
+  await page.getByTestId("aw-confirm").click();
+  await page.getByTestId("mo-done").getByText(/Imported the re-run of B300.*Benchmark shortfall recorded as a deviation: 50\.0 % of the acceptance performance/).waitFor();
+  await page.getByTestId("mo-rerun-short").waitFor();
+  assert.match(await page.getByTestId("aw-deviations").textContent(), /Benchmark shortfall/);
+  assert.equal(cli(db, "deviation", "list", "--award", String(id)).filter((d) => d.kind === "benchmark_shortfall").length, 1);
+  await shot(page, "award-monitoring-runs");
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("the portfolio's monitoring and contingent liabilities: each award's latest report, the access ledger, exposure and expected cost under the shock", async () => {
+  const db = demo();
+  const award = cli(db, "award", "list", "--programme", "INVESTAI").find((a) => a.acronym === "RHEIN-AI");
+  const year = defaultYear(cli(db, "award", "show", String(award.id)).award.selected_on);
+  // An unfilled workbook carries the award and the year: it imports, with nothing reported.
+  const blank = join(tmp, `monitoring-blank-${k++}.xlsx`);
+  cli(db, "monitoring", "template", "--award", String(award.id), "--year", String(year), "--out", blank);
+  cli(db, "monitoring", "import", blank, "--award", String(award.id));
+  const mon = cli(db, "monitoring", "portfolio", "INVESTAI");
+  const { page, context, pageErrors } = await open(db, { hash: "#/portfolio/INVESTAI?tab=monitoring" });
+  await page.getByTestId("mon-scores").waitFor();
+  assert.equal(await page.getByTestId("mon-scores").locator("tbody tr").count(), mon.scores.length);
+  assert.equal(await page.locator("[data-testid=mon-scores] tr[data-acronym=RHEIN-AI]").getByTestId("mon-report").textContent(), `${year} v1`);
+  const access = mon.access.find((a) => a.acronym === "RHEIN-AI");
+  const ledger = await page.locator("[data-testid=mon-access] tr[data-acronym=RHEIN-AI]").textContent();
+  assert.match(ledger, new RegExp(`${year}.*${(access.contribution_share * 100).toFixed(1)}%.*50%.*${(access.entitled * 100).toFixed(1)}%`, "s"));
+  await page.getByTestId("mon-scores").locator("button[data-sort=red]").click();
+  await shot(page, "programme-monitoring");
+
+  // Liabilities: computed on opening the tab, the same figures as the CLI.
+  const l = cli(db, "monitoring", "liabilities", "INVESTAI");
+  await page.getByTestId("pg-tab-liabilities").click();
+  await page.getByTestId("lia-total").waitFor({ timeout: 180_000 });
+  const eur = (cents) => new Intl.NumberFormat("en-IE", { style: "currency", currency: "EUR", maximumFractionDigits: 0 }).format(cents / 100);
+  const total = await page.getByTestId("lia-total").textContent();
+  assert.ok(total.includes(eur(l.exposure)), `exposure ${eur(l.exposure)} in ${total}`);
+  assert.ok(total.includes(eur(l.expected)) && total.includes(eur(l.shocked)), "expected cost, and under the shock");
+  assert.equal(await page.getByTestId("lia-rows").locator("tbody tr").count(), l.rows.length);
+  assert.equal(await page.getByTestId("lia-years").locator("tbody tr").count(), l.by_year.length);
+  const shock = await page.getByTestId("lia-shock").textContent();
+  for (const moved of ["electricity price +30%", "price of new capacity −10%", "utilisation −15%"]) assert.ok(shock.includes(moved), `${moved} in ${shock}`);
+  assert.match(await page.getByTestId("lia-exposure").textContent(), /€/);
+  await shot(page, "programme-liabilities");
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

@@ -95,6 +95,13 @@ import type {
   Returned,
   BenchImport,
   PackageInspection,
+  MonitoringView,
+  MonitoringRead,
+  ImportedReport,
+  ImportedRun,
+  RunKind,
+  PortfolioMonitoring,
+  Liabilities,
 } from "./bindings";
 
 /** A backend error as the UI shows it: a code to branch on and a message for people. */
@@ -271,6 +278,15 @@ export const api = {
   programmeWarnings: (code: string, lang: string) => call<Warning[]>("programme_warnings", { code, lang }),
   programmeRisk: (code: string, paths: number, seed: number, lang: string) =>
     call<RiskView>("programme_risk", { code, paths, seed, lang }),
+  // Monitoring of funded awards.
+  monitoringView: (id: number, lang: string) => call<MonitoringView>("monitoring_view", { id, lang }),
+  monitoringTemplate: (id: number, year: number, path: string) => call<number>("monitoring_template", { id, year, path }),
+  monitoringCheck: (id: number, path: string) => call<MonitoringRead>("monitoring_check", { id, path }),
+  monitoringImport: (id: number, path: string) => call<ImportedReport>("monitoring_import", { id, path }),
+  monitoringRun: (id: number, path: string, kind: RunKind, on: string) =>
+    call<ImportedRun>("monitoring_run", { id, path, kind, on }),
+  monitoringPortfolio: (code: string, lang: string) => call<PortfolioMonitoring>("monitoring_portfolio", { code, lang }),
+  programmeLiabilities: (code: string) => call<Liabilities>("programme_liabilities", { code }),
   /** The PDF bytes of a report, for the preview. */
   reportPdf: (request: ReportRequest, lang: string) => call<ArrayBuffer>("report_pdf", { request, lang }),
   reportSave: (request: ReportRequest, lang: string, path: string) =>
