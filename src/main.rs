@@ -66,12 +66,12 @@ enum Command {
     /// Compute per euro from benchmark runs (figures derived, not verified by MLCommons).
     #[command(subcommand)]
     Compute(ComputeCommand),
-    /// The finance model (FINANCE.md): cash flows, debt, guarantees, Monte Carlo, goal
+    /// The finance model (the reference model): cash flows, debt, guarantees, Monte Carlo, goal
     /// seek, sensitivity and saved scenarios.
     #[command(subcommand)]
     Model(cli::model::ModelCommand),
     /// Evaluation of a call: roster, conflicts of interest, assignment, scores, consensus,
-    /// calibration and offline evaluator packages (EVALUATION.md).
+    /// calibration and offline evaluator packages.
     #[command(subcommand)]
     Eval(cli::eval::EvalCommand),
     /// The ranking of a call: thresholds, weighted totals, ties with their trace, main
@@ -162,7 +162,7 @@ enum ComputeCommand {
         /// A bid of the database (its capex and opex lines give the TCO).
         #[arg(long, conflicts_with = "params", required_unless_present = "params")]
         bid: Option<i64>,
-        /// A TOML file with the keys of COMPUTE.md (n_acc, accelerator, n_job, …).
+        /// A TOML file with the compute-per-euro keys (n_acc, accelerator, n_job, …).
         #[arg(long, value_name = "FILE.toml")]
         params: Option<PathBuf>,
         /// MLPerf round p is measured in (for --bid).

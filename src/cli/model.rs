@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicBool;
 #[derive(Args, Clone, Debug)]
 #[group(required = true, multiple = false)]
 pub struct Source {
-    /// A TOML or JSON file with FINANCE.md's keys (see sample-data/models/).
+    /// A TOML or JSON file with the reference model's keys (see sample-data/models/).
     file: Option<PathBuf>,
     /// Model a stored bid: its own capex and opex lines and financing plan.
     #[arg(long, value_name = "ID")]
@@ -52,7 +52,7 @@ pub enum ModelCommand {
         #[arg(long, default_value = "en", value_parser = ["en", "fr"])]
         lang: String,
     },
-    /// Run the model: FINANCE.md's metrics and the yearly series.
+    /// Run the model: the reference model's metrics and the yearly series.
     Run {
         #[command(flatten)]
         source: Source,
