@@ -759,11 +759,11 @@ pub fn render_award(
         .collect();
     doc.table(
         &[
-            Column::left(t.get("milestone"), 1.9),
-            Column::left(t.get("baseline"), 1.12),
-            Column::left(t.get("forecast_date"), 1.12),
-            Column::left(t.get("actual"), 1.12),
-            Column::left(t.get("state_ms"), 0.8),
+            Column::left(t.get("milestone"), 1.85),
+            Column::left(t.get("baseline"), 1.05),
+            Column::left(t.get("forecast_date"), 1.05),
+            Column::left(t.get("actual"), 1.05),
+            Column::left(t.get("state_ms"), 1.0),
             Column::left(t.get("evidence"), 1.3),
             Column::left(t.get("verified"), 1.4),
         ],
