@@ -27,10 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     {
         let mut store = Store::open(&path)?;
-        gigafund::demo_synthetic::synthetic_call(
+        gigafund::demo::synthetic::synthetic_call(
             &mut store,
             &actor,
-            &gigafund::demo_synthetic::Synthetic {
+            &gigafund::demo::synthetic::Synthetic {
                 call_code: "BENCH-2026".into(),
                 bids: BIDS,
                 experts_per_bid: EXPERTS_PER_BID,
@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{}",
         serde_json::json!({
             "bids": summary.0, "evaluators": EVALUATORS, "experts_per_bid": EXPERTS_PER_BID,
-            "criteria": gigafund::demo_synthetic::CRITERIA.len(), "main_list": summary.1, "tie_groups": summary.2,
+            "criteria": gigafund::demo::synthetic::CRITERIA.len(), "main_list": summary.1, "tie_groups": summary.2,
             "leave_one_out_runs": summary.3, "json_bytes": summary.4,
             "build_seconds": build, "rank_seconds": r, "baseline_read_seconds": b,
             "ratio_to_baseline": r / b, "threads": rayon::current_num_threads(),

@@ -10,7 +10,7 @@
 //! Prints one JSON document with the medians of 7 runs and the database's path.
 
 use gigafund::app::audit::{self, AuditFilter};
-use gigafund::demo_synthetic::{Synthetic, synthetic_call};
+use gigafund::demo::synthetic::{Synthetic, synthetic_call};
 use gigafund::evaluation::assign;
 use gigafund::model::Actor;
 use gigafund::store::Store;

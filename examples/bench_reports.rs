@@ -9,7 +9,7 @@
 //! Prints one JSON document with the medians of 3 runs.
 
 use gigafund::app::{self, reports};
-use gigafund::demo_synthetic::{Synthetic, synthetic_call};
+use gigafund::demo::synthetic::{Synthetic, synthetic_call};
 use gigafund::model::Actor;
 use gigafund::store::Store;
 use std::sync::atomic::AtomicBool;

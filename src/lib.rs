@@ -8,8 +8,6 @@ pub mod bindings;
 pub mod compute;
 pub mod countries;
 pub mod demo;
-mod demo_evaluation;
-pub mod demo_synthetic;
 pub mod eligibility;
 pub mod error;
 pub mod evaluation;

@@ -375,10 +375,10 @@ fn esr_shows_consensus_rank_and_list_in_both_languages_and_names_no_one_else() -
 fn ranking_report_of_a_40_bid_call_breaks_its_table_and_repeats_the_header() -> TestResult {
     let dir = tempfile::tempdir()?;
     let mut store = Store::open(&dir.path().join("r.sqlite3"))?;
-    gigafund::demo_synthetic::synthetic_call(
+    gigafund::demo::synthetic::synthetic_call(
         &mut store,
         &actor(),
-        &gigafund::demo_synthetic::Synthetic {
+        &gigafund::demo::synthetic::Synthetic {
             call_code: "SYN-40".into(),
             bids: 40,
             experts_per_bid: 3,

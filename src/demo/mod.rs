@@ -9,15 +9,18 @@ use include_dir::{Dir, include_dir};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+mod evaluation;
+pub mod synthetic;
+
 static CALLS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates/calls");
 static BIDS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/sample-data/bids");
 static PROGRAMMES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates/programmes");
-const EVALUATORS: &str = include_str!("../sample-data/evaluators.toml");
-const EVALUATION: &str = include_str!("../sample-data/evaluation.toml");
-const HARDWARE: &str = include_str!("../sample-data/benchmarks/hardware.csv");
-const TRAINING: &str = include_str!("../sample-data/benchmarks/mlperf_training.csv");
-const INFERENCE: &str = include_str!("../sample-data/benchmarks/mlperf_inference.csv");
-const CLUSTERS: &str = include_str!("../sample-data/benchmarks/ai_supercomputers.csv");
+const EVALUATORS: &str = include_str!("../../sample-data/evaluators.toml");
+const EVALUATION: &str = include_str!("../../sample-data/evaluation.toml");
+const HARDWARE: &str = include_str!("../../sample-data/benchmarks/hardware.csv");
+const TRAINING: &str = include_str!("../../sample-data/benchmarks/mlperf_training.csv");
+const INFERENCE: &str = include_str!("../../sample-data/benchmarks/mlperf_inference.csv");
+const CLUSTERS: &str = include_str!("../../sample-data/benchmarks/ai_supercomputers.csv");
 
 /// The demo's files as (name, text) pairs, sorted by name.
 #[derive(Clone, Debug)]
@@ -181,7 +184,7 @@ fn parse(files: &DemoFiles) -> Result<Parsed> {
         keep(crate::programme::template::parse(name, text).map(|p| programmes.push(p)))?;
     }
     if let Some((name, text)) = &files.evaluation {
-        keep(crate::demo_evaluation::check(name, text))?;
+        keep(evaluation::check(name, text))?;
     }
     // Every bid names a call of the demo, and every declared conflict a bid of it: said
     // with the file it comes from, before anything is stored.
@@ -286,7 +289,7 @@ pub fn load(store: &mut Store, actor: &Actor, files: &DemoFiles) -> Result<()> {
             }
         }
         if let Some((name, text)) = &files.evaluation {
-            crate::demo_evaluation::run(tx, actor, name, text)?;
+            evaluation::run(tx, actor, name, text)?;
         }
         // The programmes after selection: their recorded awards, then the main list of
         // each ranked call they fund (when the evaluation ranked it).
