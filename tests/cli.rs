@@ -6,8 +6,8 @@ use serde_json::Value;
 use std::path::Path;
 
 fn gigafund(db: &Path) -> Result<Command, Box<dyn std::error::Error>> {
-    let mut cmd = Command::cargo_bin("gigafund")?;
-    cmd.env_remove("GIGAFUND_DB").arg("--db").arg(db);
+    let mut cmd = crate::cli()?;
+    cmd.arg("--db").arg(db);
     Ok(cmd)
 }
 
@@ -761,4 +761,17 @@ fn rank_json_lists_what_the_panel_needs_and_packages_work_through_the_cli() -> T
     )?;
     assert_eq!(imported["conflicts"].as_array().map(Vec::len), Some(0));
     Ok(())
+}
+
+#[test]
+fn the_system_locale_names_a_language_gigafund_speaks_or_none() {
+    use gigafund::app::language_of_locale;
+    assert_eq!(language_of_locale("fr_FR.UTF-8"), Some("fr"));
+    assert_eq!(language_of_locale("fr-BE"), Some("fr"));
+    assert_eq!(language_of_locale("de_AT@euro"), Some("de"));
+    assert_eq!(language_of_locale("en"), Some("en"));
+    assert_eq!(language_of_locale("C.UTF-8"), None);
+    assert_eq!(language_of_locale("POSIX"), None);
+    assert_eq!(language_of_locale("pt_PT.UTF-8"), None);
+    assert_eq!(language_of_locale(""), None);
 }

@@ -633,8 +633,7 @@ fn the_cli_runs_the_programme_with_its_contract() -> TestResult {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("cli.sqlite3");
     let run = |args: &[&str], code: i32| -> Res<serde_json::Value> {
-        let out = assert_cmd::Command::cargo_bin("gigafund")?
-            .env_remove("GIGAFUND_DB")
+        let out = crate::cli()?
             .arg("--db")
             .arg(&db)
             .arg("--json")

@@ -170,12 +170,7 @@ fn report_cli_writes_and_verifies_with_exit_codes() -> TestResult {
     };
     let pdf = dir.path().join("d.pdf");
     let run = |args: &[&str]| -> Result<std::process::Output, Box<dyn std::error::Error>> {
-        Ok(assert_cmd::Command::cargo_bin("gigafund")?
-            .env_remove("GIGAFUND_DB")
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()?)
+        Ok(crate::cli()?.arg("--db").arg(&db).args(args).output()?)
     };
     let pdf_s = pdf.to_str().ok_or("path")?;
     let out = run(&[

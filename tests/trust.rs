@@ -26,8 +26,8 @@ pub(crate) fn demo_at(dir: &Path) -> Res<(Store, PathBuf)> {
 
 /// The CLI on `db`.
 pub(crate) fn gigafund(db: &Path) -> Res<assert_cmd::Command> {
-    let mut cmd = assert_cmd::Command::cargo_bin("gigafund")?;
-    cmd.env_remove("GIGAFUND_DB").arg("--db").arg(db);
+    let mut cmd = crate::cli()?;
+    cmd.arg("--db").arg(db);
     Ok(cmd)
 }
 

@@ -26,8 +26,8 @@ fn demo(dir: &Path) -> Result<(Store, PathBuf), Box<dyn std::error::Error>> {
 }
 
 fn gigafund(db: &Path) -> Result<Command, Box<dyn std::error::Error>> {
-    let mut cmd = Command::cargo_bin("gigafund")?;
-    cmd.env_remove("GIGAFUND_DB").arg("--db").arg(db);
+    let mut cmd = crate::cli()?;
+    cmd.arg("--db").arg(db);
     Ok(cmd)
 }
 

@@ -15,8 +15,17 @@ fn main() {
         .nth(1)
         .map(std::path::PathBuf::from)
         .filter(|p| p.is_file());
+    // The system's language, for a first start (WebKit's navigator.language does not
+    // follow the locale variables on Linux): the UI uses it until the person chooses one.
+    let system_lang = gigafund::app::system_language().unwrap_or("");
+    let locale = tauri::plugin::Builder::<tauri::Wry, ()>::new("system-locale")
+        .js_init_script(format!(
+            "window.__GIGAFUND_SYSTEM_LANG__ = {system_lang:?};"
+        ))
+        .build();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(locale)
         .manage(Mutex::new(state))
         .manage(commands::expert::StartupFile(Mutex::new(startup)))
         .manage(gigafund::app::finance::MonteCarloJob::default())

@@ -38,6 +38,34 @@ use ts_rs::TS;
 /// The version of this build of Gigafund.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The languages Gigafund speaks, as ISO 639-1 codes.
+pub const LANGUAGES: [&str; 3] = ["en", "fr", "de"];
+
+/// The system's language, when it is one Gigafund speaks: the POSIX locale variables in
+/// their order of precedence (`LANGUAGE`'s list, `LC_ALL`, `LC_MESSAGES`, `LANG`); `None`
+/// for the C locale or another language. A choice made in the app overrides it.
+pub fn system_language() -> Option<&'static str> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let first = var("LANGUAGE")
+        .into_iter()
+        .flat_map(|l| l.split(':').map(str::to_owned).collect::<Vec<_>>())
+        .chain(var("LC_ALL"))
+        .chain(var("LC_MESSAGES"))
+        .chain(var("LANG"))
+        .find(|v| !v.is_empty())?;
+    language_of_locale(&first)
+}
+
+/// `fr_FR.UTF-8`, `fr-BE`, `de_DE@euro`, `en` → the language, when Gigafund speaks it.
+pub fn language_of_locale(locale: &str) -> Option<&'static str> {
+    let code = locale
+        .split(['_', '-', '.', '@'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    LANGUAGES.into_iter().find(|l| *l == code)
+}
+
 /// Where the database lives when the user names none: the platform data directory.
 pub fn default_database_path() -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("eu", "Gigafund", "gigafund").ok_or_else(|| {

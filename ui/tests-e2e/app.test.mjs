@@ -4,17 +4,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { startApp } from "./driver.mjs";
+import { startApp, uiDir, cliBin, appBin, shots } from "./driver.mjs";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 
-const uiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const target = process.env.CARGO_TARGET_DIR ?? join(uiDir, "..", "target");
-const cliBin = process.env.GIGAFUND_BIN ?? join(target, "debug", "gigafund");
-const appBin = process.env.GIGAFUND_APP ?? join(target, "debug", "gigafund-desktop");
-const shots = join(uiDir, "test-results");
 
 let app;
 let tmp;
@@ -49,6 +43,25 @@ test("the app opens on the demo programme with the Gigafund window title", async
   const png = await wd("GET", s("/screenshot"));
   mkdirSync(join(uiDir, "test-results"), { recursive: true });
   writeFileSync(join(uiDir, "test-results", "app-dashboard.png"), Buffer.from(png, "base64"));
+});
+
+test("About (F1) names the version, the database's schema and file, the licence and the attributions", async () => {
+  const info = JSON.parse(execFileSync(cliBin, ["--db", join(tmp, "demo.sqlite3"), "--json", "init"], { encoding: "utf8" }));
+  const version = execFileSync(cliBin, ["--version"], { encoding: "utf8" }).trim().split(" ").pop();
+  await app.clickCss("[data-testid=about]");
+  const dialog = await app.waitText("[data-testid=about-dialog]", /Epoch AI/);
+  assert.equal(await text(await find("[data-testid=about-version]")), `Gigafund ${version}`);
+  assert.equal(await text(await find("[data-testid=about-schema]")), `version ${info.schema_version}`);
+  assert.equal(await text(await find("[data-testid=about-db]")), join(tmp, "demo.sqlite3"));
+  for (const needle of ["CC BY 4.0", "MLPerf is a trademark of MLCommons", "DejaVu", "EUPL"]) assert.ok(dialog.includes(needle), needle);
+  await app.screenshot("app-about");
+  await app.exec(`document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })); return true;`);
+  await app.waitCount("[data-testid=about-dialog]", 0);
+  // F1 opens it again from anywhere.
+  await app.exec(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "F1", bubbles: true })); return true;`);
+  await app.waitCount("[data-testid=about-dialog]", 1);
+  await app.exec(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })); return true;`);
+  await app.waitCount("[data-testid=about-dialog]", 0);
 });
 
 test("the bids table and a bid's detail work in the real app", async () => {

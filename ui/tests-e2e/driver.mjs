@@ -3,9 +3,19 @@
 // the user's: a language or a database chosen by hand on this machine cannot leak in.
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+/** The UI folder, the repository, the binaries under test (GIGAFUND_BIN and GIGAFUND_APP,
+ *  which scripts/test.sh sets; else the release build) and where screenshots go. */
+export const uiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const repo = join(uiDir, "..");
+const target = process.env.CARGO_TARGET_DIR ?? join(repo, "target");
+export const cliBin = process.env.GIGAFUND_BIN ?? join(target, "release", "gigafund");
+export const appBin = process.env.GIGAFUND_APP ?? join(target, "release", "gigafund-desktop");
+export const shots = join(uiDir, "test-results");
 
 /** Waits (bounded) for the driver to answer: it starts in a fraction of a second. */
 async function driverReady(url) {
@@ -22,18 +32,20 @@ async function driverReady(url) {
 }
 
 /** Starts the app binary on `db` (none: the app's own default in its data directory) with a
- *  private profile under `home`; `args` are given to the app; returns the driver. */
-export async function startApp({ appBin, db, home, shots, args = [] }) {
+ *  private profile under `home`; `args` are given to the app; `lang` is the system locale
+ *  the app sees (English unless a test asks for another); returns the driver. */
+export async function startApp({ appBin, db, home, shots, args = [], lang = "en_IE.UTF-8" }) {
   const port = 4444 + Math.floor(Math.random() * 2000);
   const url = `http://127.0.0.1:${port}`;
   for (const d of ["config", "data", "cache"]) mkdirSync(join(home, d), { recursive: true });
   const env = { ...process.env };
-  delete env.GIGAFUND_DB;
+  for (const k of ["GIGAFUND_DB", "LANGUAGE", "LC_ALL", "LC_MESSAGES"]) delete env[k];
   if (db) env.GIGAFUND_DB = db;
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-driver", "/usr/bin/WebKitWebDriver"], {
     env: {
       ...env,
       HOME: home,
+      LANG: lang,
       XDG_CONFIG_HOME: join(home, "config"),
       XDG_DATA_HOME: join(home, "data"),
       XDG_CACHE_HOME: join(home, "cache"),

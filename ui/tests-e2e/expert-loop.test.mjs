@@ -9,16 +9,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startApp } from "./driver.mjs";
+import { join } from "node:path";
+import { startApp, uiDir, repo, cliBin, appBin, shots } from "./driver.mjs";
 
-const uiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const repo = join(uiDir, "..");
-const target = process.env.CARGO_TARGET_DIR ?? join(repo, "target");
-const cliBin = process.env.GIGAFUND_BIN ?? join(target, "debug", "gigafund");
-const appBin = process.env.GIGAFUND_APP ?? join(target, "debug", "gigafund-desktop");
-const shots = join(uiDir, "test-results");
 const CALL = "EUROHPC-AIFA-2026-01";
 const PASS = "the package passphrase";
 const KEY_PASS = "my own key passphrase";

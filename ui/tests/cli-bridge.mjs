@@ -11,6 +11,16 @@ import { fileURLToPath } from "node:url";
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const scratch = mkdtempSync(join(tmpdir(), "gigafund-bridge-"));
+// The CLI runs with a private HOME and XDG directories, never the user's.
+const home = join(scratch, "home");
+const cliEnv = {
+  ...process.env,
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, "config"),
+  XDG_DATA_HOME: join(home, "data"),
+  XDG_CACHE_HOME: join(home, "cache"),
+};
+delete cliEnv.GIGAFUND_DB;
 let n = 0;
 function tempFile(name, text) {
   const p = join(scratch, `${n++}-${name}`);
@@ -25,7 +35,7 @@ function copyKey(from, to) {
 
 function run(bin, db, args) {
   return new Promise((resolve) => {
-    execFile(bin, ["--db", db, "--json", ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => {
+    execFile(bin, ["--db", db, "--json", ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: cliEnv }, (error, stdout) => {
       let doc = null;
       try {
         doc = JSON.parse(stdout);

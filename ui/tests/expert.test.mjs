@@ -18,7 +18,7 @@ import { cliBridge, cleanBridge } from "./cli-bridge.mjs";
 const uiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = join(uiDir, "..");
 const shots = join(uiDir, "test-results");
-const bin = process.env.GIGAFUND_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(repo, "target"), "debug", "gigafund");
+const bin = process.env.GIGAFUND_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(repo, "target"), "release", "gigafund");
 const CALL = "EUROHPC-AIFA-2026-01";
 const PASS = "the package passphrase";
 const KEY_PASS = "my own key passphrase";

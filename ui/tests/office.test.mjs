@@ -19,7 +19,7 @@ const repo = join(uiDir, "..");
 const shots = join(uiDir, "test-results");
 const bin =
   process.env.GIGAFUND_BIN ??
-  join(process.env.CARGO_TARGET_DIR ?? join(repo, "target"), "debug", "gigafund");
+  join(process.env.CARGO_TARGET_DIR ?? join(repo, "target"), "release", "gigafund");
 const ANTENNA = "EUROHPC-AIFA-2026-01";
 const OFFICE_PASS = "the office's key passphrase";
 const PASS = "a passphrase long enough";

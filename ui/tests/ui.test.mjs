@@ -14,7 +14,7 @@ const uiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const shots = join(uiDir, "test-results");
 const bin =
   process.env.GIGAFUND_BIN ??
-  join(process.env.CARGO_TARGET_DIR ?? join(uiDir, "..", "target"), "debug", "gigafund");
+  join(process.env.CARGO_TARGET_DIR ?? join(uiDir, "..", "target"), "release", "gigafund");
 
 let server;
 let browser;

@@ -273,6 +273,21 @@ const en = {
   database: "Database",
   schema: "schema",
   language: "Language",
+  about: "About Gigafund",
+  aboutVersion: "Version",
+  aboutSchema: "Database schema",
+  aboutSchemaValue: (v: number) => `version ${v}`,
+  aboutDatabase: "Database file",
+  aboutNoDatabase: "none open",
+  aboutLicence: "Gigafund is free software under the European Union Public Licence (EUPL) 1.2. It runs offline: it sends nothing over the network.",
+  aboutAttributions: "Data and fonts shipped with Gigafund",
+  aboutItems: [
+    { name: "Epoch AI — Data on Machine Learning Hardware; AI Supercomputers", text: "The accelerators and AI clusters of the demo and the plausibility flags. Licensed under CC BY 4.0 (epoch.ai)." },
+    { name: "MLCommons — MLPerf Training and Inference results", text: "Results of the published rounds (Apache 2.0). MLPerf is a trademark of MLCommons; figures Gigafund derives from them are labelled “derived, not verified by MLCommons”." },
+    { name: "DejaVu fonts", text: "The fonts of the PDF reports (Bitstream Vera licence, free to use and redistribute)." },
+    { name: "Natural Earth", text: "The country outlines of the portfolio map (public domain)." },
+  ],
+  aboutFullTexts: "The full licence texts are installed with Gigafund in /usr/share/doc/gigafund.",
   loading: "Loading…",
   firstRunTitle: "Welcome to Gigafund",
   firstRunText: "This database is empty. What would you like to do?",
@@ -634,6 +649,21 @@ const fr: BaseDict = {
   database: "Base de données",
   schema: "schéma",
   language: "Langue",
+  about: "À propos de Gigafund",
+  aboutVersion: "Version",
+  aboutSchema: "Schéma de la base",
+  aboutSchemaValue: (v: number) => `version ${v}`,
+  aboutDatabase: "Fichier de la base",
+  aboutNoDatabase: "aucune base ouverte",
+  aboutLicence: "Gigafund est un logiciel libre sous la Licence publique de l’Union européenne (EUPL) 1.2. Il fonctionne hors ligne : il n’envoie rien sur le réseau.",
+  aboutAttributions: "Données et polices fournies avec Gigafund",
+  aboutItems: [
+    { name: "Epoch AI — Data on Machine Learning Hardware ; AI Supercomputers", text: "Les accélérateurs et les grappes d’IA de la démonstration et les signalements de vraisemblance. Sous licence CC BY 4.0 (epoch.ai)." },
+    { name: "MLCommons — résultats MLPerf Training et Inference", text: "Résultats des campagnes publiées (Apache 2.0). MLPerf est une marque de MLCommons ; les chiffres que Gigafund en dérive portent la mention « dérivé, non vérifié par MLCommons »." },
+    { name: "Polices DejaVu", text: "Les polices des rapports PDF (licence Bitstream Vera, libres d’usage et de redistribution)." },
+    { name: "Natural Earth", text: "Les contours des pays de la carte du portefeuille (domaine public)." },
+  ],
+  aboutFullTexts: "Les textes complets des licences sont installés avec Gigafund dans /usr/share/doc/gigafund.",
   loading: "Chargement…",
   firstRunTitle: "Bienvenue dans Gigafund",
   firstRunText: "Cette base est vide. Que souhaitez-vous faire ?",
@@ -739,7 +769,10 @@ function initialLang(): Lang {
   } catch {
     // Storage can be unavailable (private mode): fall back to the system language.
   }
-  return globalThis.navigator?.language?.startsWith("fr") ? "fr" : "en";
+  // The desktop shell names the system locale's language (Linux's WebKit does not follow
+  // it in navigator.language); a browser has only navigator.language.
+  const system = (globalThis as { __GIGAFUND_SYSTEM_LANG__?: string }).__GIGAFUND_SYSTEM_LANG__ || globalThis.navigator?.language;
+  return system?.startsWith("fr") ? "fr" : "en";
 }
 
 class I18n {

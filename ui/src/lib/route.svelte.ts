@@ -120,3 +120,7 @@ class Router {
 }
 
 export const router = new Router();
+
+/** A submission package the app was started on (a double-click on it): the import view
+ *  inspects it when it opens, once. */
+export const startupSubmission = $state<{ path: string | null }>({ path: null });
