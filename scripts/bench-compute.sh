@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/target-dir.sh
 python3 -c "import pandas" 2>/dev/null || pip install --quiet pandas
-cargo build --quiet --locked --example bench_compute
-rust=$("$CARGO_TARGET_DIR/debug/examples/bench_compute" sample-data/benchmarks)
+cargo build --quiet --locked --example bench_compute --release
+rust=$("$CARGO_TARGET_DIR/release/examples/bench_compute" sample-data/benchmarks)
 py=$(python3 benches/relative_pandas.py sample-data/benchmarks/mlperf_training.csv)
 python3 - "$rust" "$py" <<'PY'
 import json, sys

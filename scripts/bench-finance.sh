@@ -2,16 +2,13 @@
 # Benchmark of the finance engine: 100,000 Monte Carlo paths of FINANCE.md's base case
 # (target: under 1 s on this 2-core machine), and the same path arithmetic in plain Python
 # (benches/finance_model.py) in the same run; prints paths per second and the ratio.
-# Our crate is built optimised (as in the release app); dependencies as in dev builds.
+# Built with the release profile, as the packages are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/target-dir.sh
 paths=${1:-100000}
-opt=(--config 'profile.dev.package.gigafund.opt-level=3'
-     --config 'profile.dev.package.gigafund.debug-assertions=false'
-     --config 'profile.dev.package.gigafund.overflow-checks=false')
-cargo build --quiet --locked --example bench_finance "${opt[@]}"
-rust=$("$CARGO_TARGET_DIR/debug/examples/bench_finance" "$paths")
+cargo build --quiet --locked --example bench_finance --release
+rust=$("$CARGO_TARGET_DIR/release/examples/bench_finance" "$paths")
 py=$(python3 benches/finance_model.py --bench 2000)
 python3 - "$rust" "$py" <<'PY'
 import json, sys

@@ -8,15 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/target-dir.sh
-opt=(--config 'profile.dev.package.gigafund.opt-level=3'
-     --config 'profile.dev.package.gigafund.debug-assertions=false'
-     --config 'profile.dev.package.gigafund.overflow-checks=false')
-cargo build --quiet --locked --example bench_office "${opt[@]}"
-cargo build --quiet --locked --bin gigafund "${opt[@]}"
+cargo build --quiet --locked --example bench_office --release
+cargo build --quiet --locked --bin gigafund --release
 dir="${BENCH_DIR:-$(mktemp -d)}"
-lib=$("$CARGO_TARGET_DIR/debug/examples/bench_office" "$dir")
+lib=$("$CARGO_TARGET_DIR/release/examples/bench_office" "$dir")
 db=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["database"])' "$lib")
-ui=$(cd ui && GIGAFUND_BIN="$CARGO_TARGET_DIR/debug/gigafund" node tests/bench-office.mjs "$db")
+ui=$(cd ui && GIGAFUND_BIN="$CARGO_TARGET_DIR/release/gigafund" node tests/bench-office.mjs "$db")
 python3 - "$lib" "$ui" <<'PY'
 import json, sys
 l, u = json.loads(sys.argv[1]), json.loads(sys.argv[2])

@@ -10,12 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/target-dir.sh
 python3 -c "import numpy" 2>/dev/null || pip install --quiet numpy
-opt=(--config 'profile.dev.package.gigafund.opt-level=3'
-     --config 'profile.dev.package.gigafund.debug-assertions=false'
-     --config 'profile.dev.package.gigafund.overflow-checks=false')
-cargo build --quiet --locked --example bench_programme "${opt[@]}"
+cargo build --quiet --locked --example bench_programme --release
 dir="${BENCH_DIR:-$(mktemp -d)}"
-out=$("$CARGO_TARGET_DIR/debug/examples/bench_programme" "$dir")
+out=$("$CARGO_TARGET_DIR/release/examples/bench_programme" "$dir")
 plans=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["risk_plans"])' "$out")
 np=$(python3 benches/schedule_risk_numpy.py "$plans")
 python3 - "$out" "$np" <<'PY'

@@ -5,11 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/target-dir.sh
-opt=(--config 'profile.dev.package.gigafund.opt-level=3'
-     --config 'profile.dev.package.gigafund.debug-assertions=false'
-     --config 'profile.dev.package.gigafund.overflow-checks=false')
-cargo build --quiet --locked --example bench_reports "${opt[@]}"
-out=$("$CARGO_TARGET_DIR/debug/examples/bench_reports")
+cargo build --quiet --locked --example bench_reports --release
+out=$("$CARGO_TARGET_DIR/release/examples/bench_reports")
 python3 - "$out" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])

@@ -8,13 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/target-dir.sh
 python3 -c 'import pandas, openpyxl' 2>/dev/null || python3 -m pip install --quiet --user pandas openpyxl
-opt=(--config 'profile.dev.package.gigafund.opt-level=3'
-     --config 'profile.dev.package.gigafund.debug-assertions=false'
-     --config 'profile.dev.package.gigafund.overflow-checks=false')
-cargo build --quiet --locked --example bench_workbook "${opt[@]}"
+cargo build --quiet --locked --example bench_workbook --release
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-out=$("$CARGO_TARGET_DIR/debug/examples/bench_workbook" "$tmp/bench-50000.xlsx")
+out=$("$CARGO_TARGET_DIR/release/examples/bench_workbook" "$tmp/bench-50000.xlsx")
 python3 - "$out" <<'PY'
 import json, sys, time
 import pandas as pd

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every test: formatting, lints, the Rust unit and
 # integration tests (library and CLI), the sample data's generator, the UI type check,
-# the UI in headless Chromium, and the real desktop app under a virtual display.
+# the UI in headless Chromium, the real desktop app under a virtual display, and the .deb
+# package installed, used and removed. Everything is built once, with the release profile
+# the packages use (`cargo test` and `cargo build` share one feature set and one profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
 source scripts/target-dir.sh
-export GIGAFUND_BIN="$CARGO_TARGET_DIR/debug/gigafund"
-export GIGAFUND_APP="$CARGO_TARGET_DIR/debug/gigafund-desktop"
+export GIGAFUND_BIN="$CARGO_TARGET_DIR/release/gigafund"
+export GIGAFUND_APP="$CARGO_TARGET_DIR/release/gigafund-desktop"
 
 step() { printf '\n==> %s\n' "$1"; }
 
@@ -22,7 +24,7 @@ step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests (library, CLI, store, bindings)"
-cargo test --workspace --locked
+cargo test --workspace --release --locked
 
 step "sample data matches scripts/gen-sample-data.py"
 generated=$(mktemp -d)
@@ -51,9 +53,12 @@ else
 fi
 
 step "desktop app build"
-cargo build --workspace --locked
+cargo build --workspace --release --locked
 
 step "desktop app end to end (Xvfb, tauri-driver, WebKitWebDriver)"
 (cd ui && xvfb-run -a node --test --test-concurrency=1 tests-e2e/)
+
+step "the .deb built, installed (dpkg), used and removed"
+./scripts/test-install.sh
 
 printf '\nAll tests passed.\n'

@@ -119,6 +119,9 @@ enum Command {
     Monitoring(cli::monitoring::MonitoringCommand),
     /// The audit log, newest first, filtered by call, bid, evaluator, kind of change and date.
     Audit(cli::audit::AuditArgs),
+    /// The man pages and shell completions (for packagers: the packages ship them).
+    #[command(subcommand, hide = true)]
+    Generate(cli::generate::GenerateCommand),
 }
 
 #[derive(Subcommand)]
@@ -336,6 +339,15 @@ fn open(cli: &Cli) -> Result<Store> {
 /// `Ok(false)`: the command ran and printed its report, and the report is a failure.
 fn run(cli: Cli) -> Result<bool> {
     match &cli.command {
+        Command::Generate(what) => {
+            let files = cli::generate::run(what, <Cli as clap::CommandFactory>::command())?;
+            output(cli.json, &files, |out| {
+                for f in &files {
+                    writeln!(out, "{}", f.display())?;
+                }
+                Ok(())
+            })
+        }
         Command::Summary => {
             let store = open(&cli)?;
             let summary = app::summary(&store)?;

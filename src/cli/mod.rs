@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bid;
 pub mod call;
 pub mod eval;
+pub mod generate;
 pub mod model;
 pub mod monitoring;
 pub mod office;
