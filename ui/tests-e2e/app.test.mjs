@@ -55,12 +55,12 @@ test("About (F1) names the version, the database's schema and file, the licence 
   assert.equal(await text(await find("[data-testid=about-db]")), join(tmp, "demo.sqlite3"));
   for (const needle of ["CC BY 4.0", "MLPerf is a trademark of MLCommons", "DejaVu", "EUPL"]) assert.ok(dialog.includes(needle), needle);
   await app.screenshot("app-about");
-  await app.exec(`document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })); return true;`);
+  await app.exec(`document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })); return true;`);
   await app.waitCount("[data-testid=about-dialog]", 0);
   // F1 opens it again from anywhere.
-  await app.exec(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "F1", bubbles: true })); return true;`);
+  await app.exec(`document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "F1", bubbles: true })); return true;`);
   await app.waitCount("[data-testid=about-dialog]", 1);
-  await app.exec(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })); return true;`);
+  await app.exec(`document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })); return true;`);
   await app.waitCount("[data-testid=about-dialog]", 0);
 });
 
