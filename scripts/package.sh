@@ -19,7 +19,12 @@ cargo build --workspace --release --locked
 stage="$CARGO_TARGET_DIR/package/stage"
 rm -rf "$stage"
 mkdir -p "$stage/man" "$stage/completions" "$stage/doc"
-cli="$CARGO_TARGET_DIR/release/gigafund"
+# The symbol tables are not needed by anyone running the app (panics name their file and
+# line without them): the packaged binaries are stripped, the CLI as a copy, the app in
+# place (the bundler takes it from the target directory).
+cli="$stage/gigafund"
+cp "$CARGO_TARGET_DIR/release/gigafund" "$cli"
+strip --strip-unneeded "$cli" "$CARGO_TARGET_DIR/release/gigafund-desktop"
 
 echo "==> man pages, completions and licences"
 "$cli" generate man --out "$stage/man" >/dev/null
