@@ -47,12 +47,10 @@ pub const LANGUAGES: [&str; 3] = ["en", "fr", "de"];
 pub fn system_language() -> Option<&'static str> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let first = var("LANGUAGE")
-        .into_iter()
-        .flat_map(|l| l.split(':').map(str::to_owned).collect::<Vec<_>>())
-        .chain(var("LC_ALL"))
-        .chain(var("LC_MESSAGES"))
-        .chain(var("LANG"))
-        .find(|v| !v.is_empty())?;
+        .and_then(|l| l.split(':').find(|v| !v.is_empty()).map(str::to_owned))
+        .or_else(|| var("LC_ALL"))
+        .or_else(|| var("LC_MESSAGES"))
+        .or_else(|| var("LANG"))?;
     language_of_locale(&first)
 }
 

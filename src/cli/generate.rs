@@ -4,8 +4,7 @@
 use clap::Subcommand;
 use clap_complete::Shell;
 use gigafund::{Error, Result};
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum GenerateCommand {
