@@ -887,3 +887,168 @@ fn the_app_runs_monte_carlo_in_the_background_with_progress_and_cancel() -> Test
     );
     Ok(())
 }
+
+/// FINANCE.md §12: negative cash is covered by equity. A price so low that EBITDA is
+/// negative in every operating year leaves no debt, and equity pays each year's deficit:
+/// its flow is the year's cash (EBITDA − tax + resale) less any refresh it pays, never the
+/// deficit turned into a distribution.
+#[test]
+fn negative_cash_is_paid_in_by_equity() -> TestResult {
+    let mut p = Inputs::reference();
+    p.p_new = 0.3;
+    let run = engine::run(&p)?;
+    assert_eq!(run.metrics.debt, 0.0, "no cash, no debt");
+    let operating: Vec<_> = run.years.iter().filter(|y| y.operating).collect();
+    assert!(
+        operating.iter().all(|y| y.ebitda < 0.0),
+        "every year loses money"
+    );
+    let last = run.years.len() - 1;
+    for y in &operating[..operating.len() - 1] {
+        let cash = y.ebitda - y.tax + y.resale;
+        if cash < 0.0 {
+            rel_close(
+                y.equity_flow,
+                cash - y.refresh_from_equity,
+                1e-12,
+                &format!("equity flow in year {}", y.t),
+            );
+            assert!(y.equity_flow < 0.0, "year {}: equity pays in", y.t);
+        }
+    }
+    // Year T's resale of the last generation leaves a small positive flow: the equity
+    // IRR is a heavy loss (with the deficits paid out to equity it would not be).
+    assert!(run.years[last].equity_flow > 0.0);
+    let irr = run.metrics.equity_irr.ok_or("an IRR")?;
+    assert!(irr < -0.5, "equity IRR {irr}");
+    Ok(())
+}
+
+/// FINANCE.md's conventions: zeros do not count as a sign change, so flows that stay
+/// negative and end at exactly 0 have no IRR (numpy-financial would give the root −1 of
+/// g = 0); trailing zeros after a real sign change still leave the IRR as it was.
+#[test]
+fn flows_ending_at_zero_without_a_sign_change_have_no_irr() {
+    assert_eq!(tvm::irr(&[-100.0, -50.0, 0.0]), None);
+    assert_eq!(tvm::irr(&[-1.0, 0.0, 0.0, 0.0]), None);
+    assert_eq!(tvm::irr(&[0.0, 0.0]), None);
+    assert_eq!(tvm::irr(&[0.0, 5.0, 0.0]), None);
+    let with = tvm::irr(&[-5.0, 10.5, 1.0, -8.0, 1.0, 0.0, 0.0, 0.0]);
+    let without = tvm::irr(&[-5.0, 10.5, 1.0, -8.0, 1.0]);
+    assert!(with.is_some());
+    assert_eq!(with, without);
+}
+
+/// Zero-spread draws: every path takes the same values. `at` gives the value of each
+/// drawn input (its base value, or a stressed one).
+fn point_mass(p: &Inputs, at: &dyn Fn(&str, f64) -> f64) -> Result<montecarlo::RiskSpec, String> {
+    let mut spec = montecarlo::RiskSpec::default();
+    for (name, d) in spec.distributions.iter_mut() {
+        let v = at(name, p.get(name).ok_or("base value")?);
+        *d = montecarlo::Distribution::Triangular {
+            min: v,
+            mode: Some(v),
+            max: v,
+        };
+    }
+    Ok(spec)
+}
+
+/// A Monte Carlo whose draws all sit at their base values is the deterministic engine
+/// path after path; with every path's price 40 % below the base (the debt still sized on
+/// the base), its statistics are that path's, the first-loss cap binding.
+#[test]
+fn monte_carlo_at_base_values_is_the_deterministic_engine() -> TestResult {
+    let mut p = Inputs::reference();
+    p.guarantee.kind = GuaranteeType::FirstLoss;
+    p.guarantee.cover = 0.3;
+    p.guarantee.first_loss_cap = 0.3;
+    p.guarantee.fee = 0.01;
+    let never = AtomicBool::new(false);
+    // At the base values.
+    let mut at_base = p.clone();
+    at_base.risk = Some(point_mass(&p, &|_, v| v)?);
+    let m = engine::run(&at_base)?.metrics;
+    let mc = montecarlo::run(&at_base, 300, 7, &|_, _| {}, &never)?;
+    assert_eq!(mc.paths, 300);
+    assert_eq!(mc.equity_irr_undefined, 0);
+    assert_eq!(mc.pd_payment_default, 0.0);
+    assert!(!m.payment_default);
+    rel_close(mc.base_debt, m.debt, 1e-15, "debt");
+    rel_close(
+        mc.equity_irr_p10.ok_or("p10")?,
+        m.equity_irr.ok_or("irr")?,
+        1e-12,
+        "IRR P10",
+    );
+    rel_close(
+        mc.equity_irr_p90.ok_or("p90")?,
+        m.equity_irr.ok_or("irr")?,
+        1e-12,
+        "IRR P90",
+    );
+    rel_close(
+        mc.min_dscr_p05.ok_or("dscr")?,
+        m.min_dscr.ok_or("dscr")?,
+        1e-12,
+        "min DSCR",
+    );
+    // Every path's price 40 % lower, against the base case's debt.
+    let mut low = p.clone();
+    low.risk = Some(point_mass(&p, &|name, v| {
+        if name == "p_new" { 0.6 * v } else { v }
+    })?);
+    let mc = montecarlo::run(&low, 300, 7, &|_, _| {}, &never)?;
+    let mut q = p.clone();
+    q.p_new *= 0.6;
+    let path = montecarlo::prepare(&p)?.evaluate(&q);
+    assert!(path.default && path.gross_shortfall_pv > 0.0);
+    assert_eq!(mc.pd_payment_default, 1.0);
+    rel_close(
+        mc.expected_gross_shortfall,
+        path.gross_shortfall_pv,
+        1e-12,
+        "gross shortfall",
+    );
+    rel_close(mc.expected_net_loss, path.loss_pv, 1e-12, "net loss");
+    let own = mc.guarantees.last().ok_or("the scenario's guarantee")?;
+    rel_close(
+        own.expected_payout,
+        path.own_guarantee_payout,
+        1e-12,
+        "first-loss payout",
+    );
+    assert!(
+        own.expected_payout < path.gross_shortfall_pv,
+        "the cap binds"
+    );
+    match (mc.equity_irr_p50, path.equity_irr) {
+        (Some(a), Some(b)) => rel_close(a, b, 1e-12, "equity IRR"),
+        (None, None) => assert_eq!(mc.equity_irr_undefined, 300),
+        other => return Err(format!("equity IRR: {other:?}").into()),
+    }
+    Ok(())
+}
+
+/// FINANCE.md §14's first-loss reading: the cap (first_loss_cap·D, nominal euros) is used
+/// up by the yearly shortfalls in year order; the payouts are then discounted at r_f to
+/// drawdown.
+#[test]
+fn first_loss_cap_is_used_up_in_year_order_then_discounted() {
+    let debt = engine::Debt {
+        amount: 100.0,
+        rate_all_in: 0.10,
+        ..engine::Debt::default()
+    };
+    // Construction years 0 and 1 (C = 2), drawdown at the end of year 1.
+    let shortfall = [0.0, 0.0, 0.0, 30.0, 40.0, 25.0];
+    let paid =
+        engine::guarantee_payout_pv(GuaranteeType::FirstLoss, 0.5, 0.5, &debt, &shortfall, 2);
+    // Cap 50: year 3 takes 30, year 4 the remaining 20, year 5 nothing.
+    let expected = 30.0 / 1.1_f64.powi(2) + 20.0 / 1.1_f64.powi(3);
+    rel_close(paid, expected, 1e-14, "first-loss payout");
+    let pari =
+        engine::guarantee_payout_pv(GuaranteeType::PariPassu, 0.5, 0.0, &debt, &shortfall, 2);
+    let all = 30.0 / 1.1_f64.powi(2) + 40.0 / 1.1_f64.powi(3) + 25.0 / 1.1_f64.powi(4);
+    rel_close(pari, 0.5 * all, 1e-14, "pari-passu payout");
+}

@@ -263,8 +263,10 @@ pub fn waterfall(
             cash += dsra - target;
             dsra = target;
         }
+        // Negative cash is covered by equity (§12): equity pays the deficit in, so its
+        // flow falls by the deficit (`cash` is negative here).
         if cash < 0.0 {
-            w.equity[t] -= cash;
+            w.equity[t] += cash;
             cash = 0.0;
         }
         let lock = !(arrears <= 0.0 && (ds[t] == 0.0 || cf[t] / ds[t] >= p.lockup_dscr));
@@ -307,6 +309,10 @@ fn pv_to_drawdown(x: &[f64], c: usize, rf: f64) -> f64 {
 }
 
 /// §14: what a guarantee pays on the shortfalls of a path, as PV at r_f to drawdown.
+/// Pari-passu pays `cover` of each year's shortfall. First-loss pays each year's shortfall
+/// while its cap lasts: the cap is `cap_share`·D in nominal euros, used up by the yearly
+/// shortfalls in year order (not discounted); only the payouts are then discounted, at r_f
+/// to drawdown, as `debt_gross_shortfall_pv` is.
 pub fn guarantee_payout_pv(
     kind: GuaranteeType,
     cover: f64,

@@ -34,15 +34,14 @@ pub fn npv(rate: f64, values: &[f64]) -> f64 {
 
 /// Internal rate of return: the root of `npv(r, values) = 0`, chosen among several roots as
 /// numpy-financial does (the smallest non-negative one, else the negative one nearest 0).
-/// `None` when every flow has the same sign or no real root exists.
+/// `None` when the non-zero flows never change sign (zeros do not count, so flows that
+/// stay negative and end at exactly 0 have no IRR, where numpy-financial would return the
+/// literal root −1 of g = 0), or when no real root exists.
 pub fn irr(values: &[f64]) -> Option<f64> {
-    let first = *values.first()?;
-    let same_sign = if first > 0.0 {
-        values.iter().all(|v| *v > 0.0)
-    } else {
-        values.iter().all(|v| *v < 0.0)
-    };
-    if same_sign || values.iter().any(|v| !v.is_finite()) {
+    if values.iter().any(|v| !v.is_finite())
+        || !values.iter().any(|v| *v > 0.0)
+        || !values.iter().any(|v| *v < 0.0)
+    {
         return None;
     }
     // Polynomial in g = 1 + r with coefficients values[0] (highest degree) .. values[n-1].
