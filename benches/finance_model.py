@@ -193,7 +193,7 @@ def waterfall(p, s, tax, cfads, ds, D, mra_plan, rf):
             cash += dsra - target
             dsra = target
         if cash < 0:
-            eq[t] -= cash
+            eq[t] += cash  # equity covers the gap: a negative equity flow
             cash = 0.0
         if arrears <= 0 and (ds[t] == 0 or cfads[t] / ds[t] >= p["lockup_dscr"]):
             eq[t] += cash

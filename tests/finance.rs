@@ -1052,3 +1052,88 @@ fn first_loss_cap_is_used_up_in_year_order_then_discounted() {
     let all = 30.0 / 1.1_f64.powi(2) + 40.0 / 1.1_f64.powi(3) + 25.0 / 1.1_f64.powi(4);
     rel_close(pari, 0.5 * all, 1e-14, "pari-passu payout");
 }
+
+/// The IRR's shortcut (Descartes' rule of signs on P(1 + r) and on the polynomial of the
+/// roots below r = 0, then a bracketed Newton) chooses the root that isolating every root
+/// chooses, on flows of every shape: one sign change, several, roots on both sides of 0,
+/// none, trailing zeros.
+#[test]
+fn the_irr_shortcut_agrees_with_isolating_every_root() {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut compared = 0;
+    let mut with_root = 0;
+    for case in 0..20_000 {
+        let len = 2 + (uniform() * 20.0) as usize;
+        let mut v: Vec<f64> = (0..len)
+            .map(|t| {
+                let scale = 10f64.powf(uniform() * 9.0);
+                match case % 4 {
+                    // An investment, then mostly returns with the odd negative year.
+                    0 if t < 2 => -scale,
+                    0 => scale * (uniform() - 0.15),
+                    // Any signs.
+                    1 => scale * (uniform() - 0.5),
+                    // A project with a closing cost.
+                    2 if t == len - 1 => -scale * 3.0,
+                    2 if t == 0 => -scale,
+                    _ => scale * (uniform() - 0.3),
+                }
+            })
+            .collect();
+        if case % 7 == 0 {
+            v.push(0.0);
+            v.push(0.0);
+        }
+        let fast = tvm::irr(&v);
+        let slow = tvm::irr_by_isolation(&v);
+        compared += 1;
+        match (fast, slow) {
+            (Some(a), Some(b)) => {
+                with_root += 1;
+                assert!(
+                    (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                    "{v:?}: shortcut {a}, isolation {b}"
+                );
+            }
+            (None, None) => {}
+            other => panic!("{v:?}: {other:?}"),
+        }
+    }
+    assert_eq!(compared, 20_000);
+    assert!(with_root > 10_000, "{with_root} flows with an IRR");
+}
+
+/// The same seed gives the same Monte Carlo, path for path, on one thread and on two.
+#[test]
+fn monte_carlo_is_the_same_on_one_and_two_threads() -> TestResult {
+    let p = Inputs::reference();
+    let never = AtomicBool::new(false);
+    let on = |threads: usize| -> Result<montecarlo::MonteCarlo, Box<dyn std::error::Error>> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        Ok(pool.install(|| montecarlo::run(&p, 5_000, 11, &|_, _| {}, &never))?)
+    };
+    let (one, two) = (on(1)?, on(2)?);
+    assert_eq!(one, two);
+    assert_eq!(
+        one.equity_irr.len() + one.equity_irr_undefined as usize,
+        5_000
+    );
+    // And one path alone is the path of the run.
+    let prepared = montecarlo::prepare(&p)?;
+    let mut at = 0;
+    for i in 0..200u64 {
+        if let Some(irr) = prepared.path(i, 11).equity_irr {
+            assert_eq!(irr, one.equity_irr[at], "path {i}");
+            at += 1;
+        }
+    }
+    Ok(())
+}

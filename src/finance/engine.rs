@@ -196,29 +196,49 @@ pub fn waterfall(
     plan: &[f64],
     record: bool,
 ) -> Waterfall {
+    let mut w = Waterfall::default();
+    waterfall_into(p, s, tax, cf, debt, plan, record, &mut w);
+    w
+}
+
+/// [`waterfall`] into a waterfall whose vectors are reused (a Monte Carlo path allocates
+/// nothing); without `record`, only the equity flows, shortfalls and arrears are kept.
+#[allow(clippy::too_many_arguments)]
+pub fn waterfall_into(
+    p: &Inputs,
+    s: &Series,
+    tax: &[f64],
+    cf: &[f64],
+    debt: &Debt,
+    plan: &[f64],
+    record: bool,
+    w: &mut Waterfall,
+) {
     let n = s.n;
     let c = s.c;
     let rf = debt.rate_all_in;
     let dsra_share = p.dsra_months / 12.0;
-    let mut w = Waterfall {
-        equity: vec![0.0; n],
-        shortfall: vec![0.0; n],
-        arrears: vec![0.0; n],
-        ..Waterfall::default()
-    };
-    if record {
-        for v in [
-            &mut w.mra_paid,
-            &mut w.mra_balance,
-            &mut w.refresh_from_equity,
-            &mut w.debt_paid,
-            &mut w.dsra_balance,
-            &mut w.distributed,
-            &mut w.trapped,
-        ] {
-            *v = vec![0.0; n];
+    for v in [&mut w.equity, &mut w.shortfall, &mut w.arrears] {
+        v.clear();
+        v.resize(n, 0.0);
+    }
+    for v in [
+        &mut w.mra_paid,
+        &mut w.mra_balance,
+        &mut w.refresh_from_equity,
+        &mut w.debt_paid,
+        &mut w.dsra_balance,
+        &mut w.distributed,
+        &mut w.trapped,
+    ] {
+        v.clear();
+        if record {
+            v.resize(n, 0.0);
         }
-        w.locked_up = vec![false; n];
+    }
+    w.locked_up.clear();
+    if record {
+        w.locked_up.resize(n, false);
     }
     for t in 0..c {
         w.equity[t] = -(s.capex[t] - s.grants[t]);
@@ -287,7 +307,6 @@ pub fn waterfall(
         }
     }
     w.equity[n - 1] += trapped + mra + dsra;
-    w
 }
 
 /// §14 on a waterfall: the PV of the new shortfalls and of the arrears left at T, both at
@@ -301,11 +320,18 @@ pub(crate) fn debt_losses(w: &Waterfall, c: usize, rf: f64) -> (f64, f64) {
 
 /// PV at r_f, to drawdown (year C − 1), of a yearly series.
 fn pv_to_drawdown(x: &[f64], c: usize, rf: f64) -> f64 {
-    x.iter()
-        .enumerate()
-        .skip(c)
-        .map(|(t, v)| v / (1.0 + rf).powi((t + 1 - c) as i32))
-        .sum()
+    pv_of(x.iter().copied(), c, rf)
+}
+
+/// PV at r_f to drawdown of the yearly values `x` (years from 0; those before C skipped).
+fn pv_of(x: impl Iterator<Item = f64>, c: usize, rf: f64) -> f64 {
+    let mut discount = 1.0;
+    let mut pv = 0.0;
+    for v in x.skip(c) {
+        discount /= 1.0 + rf;
+        pv += v * discount;
+    }
+    pv
 }
 
 /// §14: what a guarantee pays on the shortfalls of a path, as PV at r_f to drawdown.
@@ -327,15 +353,12 @@ pub fn guarantee_payout_pv(
         GuaranteeType::PariPassu => cover * pv_to_drawdown(shortfall, c, rf),
         GuaranteeType::FirstLoss => {
             let mut left = cap_share * debt.amount;
-            let paid: Vec<f64> = shortfall
-                .iter()
-                .map(|x| {
-                    let p = x.min(left);
-                    left -= p;
-                    p
-                })
-                .collect();
-            pv_to_drawdown(&paid, c, rf)
+            let paid = shortfall.iter().map(|x| {
+                let p = x.min(left);
+                left -= p;
+                p
+            });
+            pv_of(paid, c, rf)
         }
     }
 }

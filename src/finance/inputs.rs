@@ -153,6 +153,30 @@ macro_rules! params {
                 }
                 true
             }
+
+            /// [`Inputs::get`] resolved once: the reader of a continuous input.
+            pub fn getter(key: &str) -> Option<fn(&Inputs) -> f64> {
+                let f: fn(&Inputs) -> f64 = match key {
+                    $( $name => |p| p.$field, )*
+                    "guarantee.cover" => |p| p.guarantee.cover,
+                    "guarantee.fee" => |p| p.guarantee.fee,
+                    "guarantee.first_loss_cap" => |p| p.guarantee.first_loss_cap,
+                    _ => return None,
+                };
+                Some(f)
+            }
+
+            /// [`Inputs::set`] resolved once: the writer of a continuous input.
+            pub fn setter(key: &str) -> Option<fn(&mut Inputs, f64)> {
+                let f: fn(&mut Inputs, f64) = match key {
+                    $( $name => |p, v| p.$field = v, )*
+                    "guarantee.cover" => |p, v| p.guarantee.cover = v,
+                    "guarantee.fee" => |p, v| p.guarantee.fee = v,
+                    "guarantee.first_loss_cap" => |p, v| p.guarantee.first_loss_cap = v,
+                    _ => return None,
+                };
+                Some(f)
+            }
         }
     };
 }

@@ -60,31 +60,43 @@ impl Series {
 
 /// The series of the inputs: the driver model, or the bid's own lines when present.
 pub fn build(p: &Inputs) -> Series {
+    let mut s = Series::default();
+    build_into(p, &mut s);
+    s
+}
+
+/// [`build`] into a series whose vectors are reused: a Monte Carlo path allocates nothing.
+pub fn build_into(p: &Inputs, s: &mut Series) {
     let c = p.constr_years as usize;
     let l = p.op_years as usize;
     let n = c + l;
     let it_mw = p.n_acc * p.kw_it_per_acc / 1000.0;
-    let mut s = Series {
-        c,
-        n,
-        it_mw,
-        facility_mw: it_mw * p.pue,
-        capex: vec![0.0; n],
-        resid: vec![0.0; n],
-        grants: vec![0.0; n],
-        revenue: vec![0.0; n],
-        opex: vec![0.0; n],
-        electricity: vec![0.0; n],
-        ebitda: vec![0.0; n],
-        dep_reduced: vec![0.0; n],
-        dep_full: vec![0.0; n],
-        mra_plan: vec![0.0; n],
-        live: vec![None; n],
-        ..Series::default()
-    };
+    s.c = c;
+    s.n = n;
+    s.it_mw = it_mw;
+    s.facility_mw = it_mw * p.pue;
+    s.facility_capex = 0.0;
+    s.gens.clear();
+    for v in [
+        &mut s.capex,
+        &mut s.resid,
+        &mut s.grants,
+        &mut s.revenue,
+        &mut s.opex,
+        &mut s.electricity,
+        &mut s.ebitda,
+        &mut s.dep_reduced,
+        &mut s.dep_full,
+        &mut s.mra_plan,
+    ] {
+        v.clear();
+        v.resize(n, 0.0);
+    }
+    s.live.clear();
+    s.live.resize(n, None);
     match &p.own_lines {
-        None => driver_capex(p, &mut s),
-        Some(lines) => own_capex(p, lines, &mut s),
+        None => driver_capex(p, s),
+        Some(lines) => own_capex(p, lines, s),
     }
     // Resale of a retired generation in the year of its successor, of the last one in T.
     for k in 1..s.gens.len() {
@@ -96,11 +108,14 @@ pub fn build(p: &Inputs) -> Series {
     for t in 0..c {
         s.grants[t] = p.grant_share * s.capex[t];
     }
-    revenue_and_opex(p, &mut s);
-    s.dep_reduced = depreciation(p, &s, true);
-    s.dep_full = depreciation(p, &s, false);
-    mra_plan(&mut s);
-    s
+    revenue_and_opex(p, s);
+    let mut dep = std::mem::take(&mut s.dep_reduced);
+    depreciation(p, s, true, &mut dep);
+    s.dep_reduced = dep;
+    let mut dep = std::mem::take(&mut s.dep_full);
+    depreciation(p, s, false, &mut dep);
+    s.dep_full = dep;
+    mra_plan(s);
 }
 
 fn driver_capex(p: &Inputs, s: &mut Series) {
@@ -126,18 +141,21 @@ fn driver_capex(p: &Inputs, s: &mut Series) {
         s.capex[generation.start] += generation.cost;
     }
     let kwh = kwh_per_year(p);
+    // The growth factors (1 + x)^(t − C), one multiplication a year.
+    let (mut infl, mut elec_esc, mut staff_esc) = (1.0, 1.0, 1.0);
     for t in s.c..s.n {
-        let y = (t - c) as i32;
-        let infl = (1.0 + p.infl).powi(y);
         let k = live_generation(&s.gens, t);
         s.live[t] = k;
         let h = k.map_or(0.0, |k| s.gens[k].cost);
-        s.electricity[t] = kwh * p.elec_price * (1.0 + p.elec_esc).powi(y);
-        let staff = p.fte * p.cost_fte * (1.0 + p.staff_esc).powi(y);
+        s.electricity[t] = kwh * p.elec_price * elec_esc;
+        let staff = p.fte * p.cost_fte * staff_esc;
         let maintenance = p.maint_fac * f * infl + p.maint_it * h;
         let insurance = p.insurance * (f + h);
         let other = p.other_opex * infl;
         s.opex[t] = s.electricity[t] + staff + maintenance + insurance + other;
+        infl *= 1.0 + p.infl;
+        elec_esc *= 1.0 + p.elec_esc;
+        staff_esc *= 1.0 + p.staff_esc;
     }
 }
 
@@ -188,26 +206,33 @@ fn live_generation(gens: &[Generation], t: usize) -> Option<usize> {
 
 fn revenue_and_opex(p: &Inputs, s: &mut Series) {
     let mix = (1.0 - p.pub_share) + p.pub_share * p.pub_price_factor;
+    let keep = 1.0 - p.p_decline;
+    // (1 + infl)^(t − C) and (1 − p_decline)^age, carried from year to year.
+    let (mut infl, mut decline, mut last_age) = (1.0, 1.0, None);
     for t in s.c..s.n {
         if let Some(k) = s.live[t] {
-            let age = (t - s.gens[k].start - 1) as i32;
-            let price =
-                p.p_new * (1.0 - p.p_decline).powi(age) * (1.0 + p.infl).powi((t - s.c) as i32);
+            let age = t - s.gens[k].start - 1;
+            decline = match last_age {
+                Some(a) if a + 1 == age => decline * keep,
+                _ => keep.powi(age as i32),
+            };
+            last_age = Some(age);
+            let price = p.p_new * decline * infl;
             s.revenue[t] = p.n_acc * 8760.0 * p.util * price * mix;
         }
         s.ebitda[t] = s.revenue[t] - s.opex[t];
+        infl *= 1.0 + p.infl;
     }
 }
 
 /// §5: facility over the first `fac_dep_years` operating years, each generation over the
 /// `gen_life` years after its purchase; a schedule cut at T leaves its rest undeducted.
-fn depreciation(p: &Inputs, s: &Series, reduced: bool) -> Vec<f64> {
+fn depreciation(p: &Inputs, s: &Series, reduced: bool, d: &mut [f64]) {
     let g = if reduced && p.grant_reduces_dep_base {
         p.grant_share
     } else {
         0.0
     };
-    let mut d = vec![0.0; s.n];
     let fy = p.fac_dep_years as usize;
     // The facility's base is its capex of the construction years.
     let fac_base: f64 = s.facility_capex * (1.0 - g);
@@ -225,7 +250,6 @@ fn depreciation(p: &Inputs, s: &Series, reduced: bool) -> Vec<f64> {
             *item += base / life as f64;
         }
     }
-    d
 }
 
 /// §7: each refresh accrued over the years since the previous purchase, weighted by
@@ -236,10 +260,10 @@ fn mra_plan(s: &mut Series) {
         if from > to {
             continue;
         }
-        let weights: Vec<f64> = (from..=to).map(|t| s.ebitda[t].max(0.0)).collect();
-        let sum: f64 = weights.iter().sum();
-        let len = weights.len() as f64;
-        for (t, w) in (from..=to).zip(weights) {
+        let sum: f64 = (from..=to).map(|t| s.ebitda[t].max(0.0)).sum();
+        let len = (to + 1 - from) as f64;
+        for t in from..=to {
+            let w = s.ebitda[t].max(0.0);
             s.mra_plan[t] += s.gens[k].cost * if sum > 0.0 { w / sum } else { 1.0 / len };
         }
     }

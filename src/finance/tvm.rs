@@ -38,17 +38,31 @@ pub fn npv(rate: f64, values: &[f64]) -> f64 {
 /// stay negative and end at exactly 0 have no IRR, where numpy-financial would return the
 /// literal root −1 of g = 0), or when no real root exists.
 pub fn irr(values: &[f64]) -> Option<f64> {
+    let (coeffs, zero_roots) = polynomial(values)?;
+    if let Some(found) = by_descartes(coeffs, zero_roots) {
+        return found;
+    }
+    isolated(coeffs, zero_roots)
+}
+
+/// The flows as a polynomial in g = 1 + r (coefficients from values[0], the highest
+/// degree, leading and trailing zeros cut) and the number of trailing zeros; `None` when
+/// the flows have no IRR whatever the roots (no sign change, or a value not finite).
+fn polynomial(values: &[f64]) -> Option<(&[f64], usize)> {
     if values.iter().any(|v| !v.is_finite())
         || !values.iter().any(|v| *v > 0.0)
         || !values.iter().any(|v| *v < 0.0)
     {
         return None;
     }
-    // Polynomial in g = 1 + r with coefficients values[0] (highest degree) .. values[n-1].
     let lead = values.iter().position(|v| *v != 0.0)?;
     let last = values.iter().rposition(|v| *v != 0.0)?;
-    let coeffs = &values[lead..=last];
-    let zero_roots = values.len() - 1 - last;
+    Some((&values[lead..=last], values.len() - 1 - last))
+}
+
+/// Every positive root isolated between the critical points, then chosen as
+/// numpy-financial chooses; trailing zero flows add the literal root g = 0 (r = −1).
+fn isolated(coeffs: &[f64], zero_roots: usize) -> Option<f64> {
     let mut candidates: Vec<f64> = positive_roots(coeffs)
         .into_iter()
         .map(|g| g - 1.0)
@@ -57,6 +71,228 @@ pub fn irr(values: &[f64]) -> Option<f64> {
         candidates.push(-1.0);
     }
     select_root(&candidates)
+}
+
+/// The longest polynomial the direct path below handles on the stack.
+const DIRECT_MAX: usize = 64;
+
+/// The IRR without isolating every root, when Descartes' rule of signs settles where the
+/// chosen root lies. One sign change among the flows themselves means one positive root in
+/// all (most flows: an investment, then returns). Otherwise the coefficients of P(1 + r)
+/// count the roots with r > 0, and those of (1 + u)^d·P(1/(1 + u)) the roots with
+/// −1 < r < 0; one sign change means one root there. The root is then found by Newton's
+/// method inside a bracket. `None` when the counts leave it open (two or more roots on a
+/// side, or a coefficient too close to 0 for its sign to be sure), for [`irr`]'s isolation
+/// of every root.
+fn by_descartes(coeffs: &[f64], zero_roots: usize) -> Option<Option<f64>> {
+    let len = coeffs.len();
+    if !(2..=DIRECT_MAX).contains(&len) {
+        return None;
+    }
+    // Roots above the search's bound (an IRR over 10⁶) count as none, as in `isolated`.
+    // Below Cauchy's bound uncapped lie all the roots: the one root counted lies there,
+    // and the polynomial's sign at the bound need not be evaluated.
+    let hi = root_bound(coeffs);
+    let all_below = hi < 1e6;
+    let literal = (zero_roots > 0).then_some(-1.0);
+    if sign_changes(coeffs) == 1 {
+        return Some(
+            bracketed_newton(coeffs, 0.0, hi, all_below)
+                .map(|g| g - 1.0)
+                .or(literal),
+        );
+    }
+    let mut shifted = [0.0; DIRECT_MAX];
+    let mut bound = [0.0; DIRECT_MAX];
+    let above = &mut shifted[..len];
+    above.copy_from_slice(coeffs);
+    if !shift_with_certain_signs(above, &mut bound[..len]) {
+        return None;
+    }
+    if above[len - 1] == 0.0 {
+        // P(1) = 0: r = 0 is the smallest non-negative root.
+        return Some(Some(0.0));
+    }
+    match sign_changes(above) {
+        1 => {
+            if let Some(g) = bracketed_newton(coeffs, 1.0, hi, all_below) {
+                return Some(Some(g - 1.0));
+            }
+        }
+        0 => {}
+        _ => return None,
+    }
+    // No root with r ≥ 0: the root nearest 0 among −1 < r < 0.
+    let below = &mut shifted[..len];
+    for (b, c) in below.iter_mut().zip(coeffs.iter().rev()) {
+        *b = *c;
+    }
+    if !shift_with_certain_signs(below, &mut bound[..len]) {
+        return None;
+    }
+    match sign_changes(below) {
+        1 => Some(bracketed_newton(coeffs, 0.0, 1.0, true).map(|g| g - 1.0)),
+        0 => Some(literal),
+        _ => None,
+    }
+}
+
+/// Shifts `a` (coefficients from the highest degree) to those of p(x + 1) in place, by
+/// repeated synthetic division by (x − 1), and tells whether every shifted coefficient is
+/// either exactly 0 or larger than the rounding error of its sums, so that its sign, and
+/// so Descartes' count, is the exact polynomial's. `bound` (as long as `a`) receives the
+/// same shift of the absolute values, which bounds each sum's terms.
+fn shift_with_certain_signs(a: &mut [f64], bound: &mut [f64]) -> bool {
+    for (b, x) in bound.iter_mut().zip(a.iter()) {
+        *b = x.abs();
+    }
+    let d = a.len() - 1;
+    for i in 0..d {
+        for j in 1..=d - i {
+            a[j] += a[j - 1];
+            bound[j] += bound[j - 1];
+        }
+    }
+    let slack = 4.0 * a.len() as f64 * f64::EPSILON;
+    a.iter()
+        .zip(bound.iter())
+        .all(|(x, b)| *b == 0.0 || x.abs() > slack * b)
+}
+
+fn sign_changes(a: &[f64]) -> usize {
+    let mut last = 0.0_f64;
+    let mut changes = 0;
+    for &x in a {
+        if x != 0.0 {
+            if last != 0.0 && (x > 0.0) != (last > 0.0) {
+                changes += 1;
+            }
+            last = x;
+        }
+    }
+    changes
+}
+
+/// Where the bracket of a root is narrowed first: values of g = 1 + r, from r = −99.9 %
+/// to r = 10⁵, densest where IRRs are.
+const LADDER: [f64; 21] = [
+    1e-3, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0,
+    100.0, 1e3, 1e4, 1e5,
+];
+const LADDER_ONE: usize = 8;
+
+/// The one root of the polynomial in `[lo, hi]`: the bracket narrowed on [`LADDER`] by
+/// walking from g = 1 towards the root, then Newton's method from the secant point,
+/// falling back to bisection whenever a step would leave the bracket. It stops when the
+/// polynomial's value is within the rounding error of its evaluation or the step is at
+/// the resolution of a double. `bracketed` says the caller knows one simple root lies
+/// inside (so the sign at `hi` is the opposite of that at `lo`, unevaluated). `None` when
+/// the ends do not bracket a root.
+fn bracketed_newton(coeffs: &[f64], mut lo: f64, mut hi: f64, bracketed: bool) -> Option<f64> {
+    let mut f_lo = if lo == 0.0 {
+        coeffs[coeffs.len() - 1]
+    } else {
+        horner(coeffs, lo)
+    };
+    if f_lo == 0.0 {
+        return Some(lo);
+    }
+    // An unevaluated end has an infinite value of the right sign: the secant ignores it.
+    let mut f_hi = if bracketed {
+        -f_lo.signum() * f64::INFINITY
+    } else {
+        horner(coeffs, hi)
+    };
+    if f_hi == 0.0 {
+        return Some(hi);
+    }
+    if (f_lo > 0.0) == (f_hi > 0.0) || !f_lo.is_finite() || f_hi.is_nan() {
+        return None;
+    }
+    // Walk the ladder from 1 (or from the end of the bracket nearest it) towards the root.
+    let (mut i, mut step) = if lo < 1.0 && 1.0 < hi {
+        (LADDER_ONE as isize, 0)
+    } else if hi <= 1.0 {
+        (LADDER_ONE as isize - 1, -1)
+    } else {
+        (LADDER_ONE as isize + 1, 1)
+    };
+    while let Some(&g) = usize::try_from(i).ok().and_then(|i| LADDER.get(i)) {
+        if g <= lo || g >= hi {
+            break;
+        }
+        let f = horner(coeffs, g);
+        if f == 0.0 {
+            return Some(g);
+        }
+        let root_above = (f > 0.0) == (f_lo > 0.0);
+        if root_above {
+            (lo, f_lo) = (g, f);
+        } else {
+            (hi, f_hi) = (g, f);
+        }
+        let dir = if root_above { 1 } else { -1 };
+        if step != 0 && dir != step {
+            break;
+        }
+        step = dir;
+        i += dir;
+    }
+    let rising = f_lo < 0.0;
+    let secant = lo - f_lo * (hi - lo) / (f_hi - f_lo);
+    let mut x = if secant > lo && secant < hi {
+        secant
+    } else {
+        0.5 * (lo + hi)
+    };
+    let noise = 2.0 * coeffs.len() as f64 * f64::EPSILON;
+    for _ in 0..200 {
+        let (f, df, size) = horner_with_derivative(coeffs, x);
+        if f.abs() <= noise * size {
+            return Some(x);
+        }
+        if (f < 0.0) == rising {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let newton = x - f / df;
+        let next = if newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        // Newton's error squares at each step: after a step this small, the next is
+        // already at a double's resolution, so it is returned without evaluating again.
+        if next == newton && (next - x).abs() <= 1e-9 * x.abs() {
+            return Some(next);
+        }
+        if (next - x).abs() <= 4.0 * f64::EPSILON * x.abs() || hi - lo <= 4.0 * f64::EPSILON * hi {
+            return Some(next);
+        }
+        x = next;
+    }
+    Some(x)
+}
+
+/// p(x), p′(x) and Σ|c_i|·|x|^i (the scale of p's rounding error at x) in one pass.
+fn horner_with_derivative(coeffs: &[f64], x: f64) -> (f64, f64, f64) {
+    let (mut p, mut dp, mut size) = (0.0, 0.0, 0.0);
+    let ax = x.abs();
+    for c in coeffs {
+        dp = dp * x + p;
+        p = p * x + c;
+        size = size * ax + c.abs();
+    }
+    (p, dp, size)
+}
+
+/// [`irr`] by isolating every positive root, without the shortcut of Descartes' rule:
+/// the reference the shortcut is tested against.
+#[doc(hidden)]
+pub fn irr_by_isolation(values: &[f64]) -> Option<f64> {
+    let (coeffs, zero_roots) = polynomial(values)?;
+    isolated(coeffs, zero_roots)
 }
 
 fn select_root(candidates: &[f64]) -> Option<f64> {
