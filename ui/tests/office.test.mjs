@@ -157,7 +157,10 @@ test("from an empty database a call is created from a template, and its form ref
   assert.equal(stored.budget, 4_500_000_000);
   assert.equal(stored.criteria[1].weight, 1.25);
   await page.getByTestId("call-tab-versions").click();
-  assert.equal(await page.getByTestId("call-versions").locator("tbody tr").count(), 2);
+  // The versions load after the tab opens: wait for the second row before counting.
+  const versions = page.getByTestId("call-versions").locator("tbody tr");
+  await versions.nth(1).waitFor();
+  assert.equal(await versions.count(), 2);
   assert.deepEqual(requests.filter((u) => !u.startsWith(baseUrl)), [], "no request leaves the machine");
   assert.deepEqual(pageErrors, []);
   await context.close();
