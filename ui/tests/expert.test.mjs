@@ -191,7 +191,9 @@ test("the expert opens a package, scores beside the evidence, and the office get
   await pick(page, ret);
   await page.getByTestId("ret-save").click();
   await page.getByTestId("xp-written").waitFor();
-  assert.match(await summary.textContent(), /Last written/);
+  // The summary is read again after the return is written: wait for it to change.
+  await summary.getByText(/Last written/).waitFor();
+  await page.getByTestId("xp-not-returned").waitFor({ state: "detached" });
   assert.equal(await page.getByTestId("xp-not-returned").count(), 0, "everything returned");
   await shot(page, "expert-returned");
 
