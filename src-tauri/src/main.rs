@@ -24,10 +24,6 @@ fn main() {
         ))
         .build();
     let result = tauri::Builder::default()
-        .setup(|app| {
-            software_compositing(app);
-            Ok(())
-        })
         .plugin(tauri_plugin_dialog::init())
         .plugin(locale)
         .manage(Mutex::new(state))
@@ -160,29 +156,4 @@ fn main() {
         eprintln!("gigafund-desktop: {e}");
         std::process::exit(3);
     }
-}
-
-/// WebKit's hardware-accelerated compositing off: Gigafund's screens are tables, forms and
-/// charts, which need no GPU. With it on, WebKitGTK keeps GL surfaces and (without a GPU, as
-/// under Xvfb or in a virtual machine) a software GL stack mapped: about 90 MiB of the app's
-/// memory (measured under Xvfb: 337 MiB PSS on the dashboard with it,
-/// 245 MiB without).
-fn software_compositing(app: &tauri::App) {
-    #[cfg(target_os = "linux")]
-    {
-        use tauri::Manager as _;
-        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
-        for window in app.webview_windows().values() {
-            let set = window.with_webview(|webview| {
-                if let Some(settings) = webview.inner().settings() {
-                    settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-                }
-            });
-            if let Err(e) = set {
-                eprintln!("gigafund-desktop: WebKit's settings were not applied: {e}");
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = app;
 }
