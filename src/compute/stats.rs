@@ -8,10 +8,16 @@ pub fn median(values: &[f64]) -> Option<f64> {
 /// Linear-interpolation quantile (numpy's default), `q` in 0..=1.
 pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    quantile_of_sorted(&v, q)
+}
+
+/// [`quantile`] of values already sorted and finite: for several quantiles of one
+/// distribution, sorted once.
+pub fn quantile_of_sorted(v: &[f64], q: f64) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f64::total_cmp);
     let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;

@@ -6,6 +6,7 @@
 use super::engine::{self, Debt};
 use super::inputs::{GuaranteeType, Inputs, param_names};
 use super::{series, tvm};
+use crate::compute::stats::quantile_of_sorted;
 use crate::error::{Error, Location, Problem, Result};
 use rand::SeedableRng;
 use rand_distr::{Distribution as _, StandardNormal};
@@ -676,7 +677,7 @@ fn summarise(prepared: &Prepared, r: &[PathResult], seed: u64) -> MonteCarlo {
     let dscr: Vec<f64> = r.iter().filter_map(|x| x.min_dscr).collect();
     // Each distribution sorted once, for all its quantiles.
     let (irr_sorted, dscr_sorted) = rayon::join(|| sorted(&irr), || sorted(&dscr));
-    let q = |v: &[f64], p: f64| quantile_of_sorted(v, p);
+    let q = quantile_of_sorted;
     let gross = mean(&|x| x.gross_shortfall_pv);
     let mut guarantees = vec![
         GuaranteeOutcome {
@@ -733,18 +734,6 @@ fn sorted(v: &[f64]) -> Vec<f64> {
     let mut out: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
     out.par_sort_unstable_by(f64::total_cmp);
     out
-}
-
-/// The `q` quantile of sorted finite values, interpolated linearly as
-/// [`crate::compute::stats::quantile`] does.
-fn quantile_of_sorted(v: &[f64], q: f64) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    Some(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
 }
 
 /// Equal-width bins over the central 99 % of the values (outliers go to the end bins).

@@ -333,13 +333,7 @@ fn positive_roots(coeffs: &[f64]) -> Vec<f64> {
         return Vec::new();
     }
     let hi = root_bound(coeffs);
-    let signs: Vec<bool> = coeffs
-        .iter()
-        .filter(|c| **c != 0.0)
-        .map(|c| *c > 0.0)
-        .collect();
-    let changes = signs.windows(2).filter(|w| w[0] != w[1]).count();
-    match changes {
+    match sign_changes(coeffs) {
         0 => Vec::new(),
         1 => solve::brent(|g| horner(coeffs, g), 0.0, hi, 1e-15, 200)
             .into_iter()
